@@ -1,0 +1,1 @@
+"""Settings split by environment: base.py is shared; local.py, test.py and production.py build on it."""

@@ -1,0 +1,11 @@
+"""Local development: debug on, the refresh cookie without Secure so it works over plain http."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+
+# SECURITY WARNING: this fallback is for local development only; .env holds a random key.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")
+
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])

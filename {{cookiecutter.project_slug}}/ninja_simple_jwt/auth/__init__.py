@@ -1,0 +1,1 @@
+"""Request authentication: the bearer auth class, the stateless user and the auth routers."""

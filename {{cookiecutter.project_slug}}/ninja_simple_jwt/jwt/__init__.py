@@ -1,0 +1,1 @@
+"""Token minting, verification and the RSA key pair."""

@@ -1,0 +1,1 @@
+"""Management commands of ninja_simple_jwt."""
