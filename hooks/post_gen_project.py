@@ -98,7 +98,14 @@ def keys_with_openssl() -> tuple[bytes, bytes] | None:
         return None
     try:
         private_pem = subprocess.run(
-            [openssl, "genpkey", "-algorithm", "RSA", "-pkeyopt", f"rsa_keygen_bits:{RSA_KEY_BITS}"],
+            [
+                openssl,
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                f"rsa_keygen_bits:{RSA_KEY_BITS}",
+            ],
             check=True,
             capture_output=True,
             timeout=60,
@@ -139,13 +146,16 @@ def next_steps(answers: Mapping[str, Any], keys: str, env_written: bool) -> str:
     slug = answers["project_slug"]
     lines = [f"\nYour project is ready in ./{slug}"]
     if keys == "created":
-        lines.append(f"  Signing keys: {PRIVATE_KEY_NAME} (private, mode 0600) and {PUBLIC_KEY_NAME}.")
+        lines.append(
+            f"  Signing keys: {PRIVATE_KEY_NAME} (private, mode 0600) and {PUBLIC_KEY_NAME}."
+        )
     elif keys == "exists":
         lines.append("  Signing keys were already there and were left as they are.")
     else:
         lines.append(
-            "  Signing keys were NOT made (neither the cryptography package nor the openssl command "
-            "is available here).\n  After installing the project, run: python manage.py make_rsa"
+            "  Signing keys were NOT made: neither the cryptography package nor the openssl "
+            "command is available here.\n"
+            "  After installing the project, run: python manage.py make_rsa"
         )
     if env_written:
         lines.append("  .env holds a random DJANGO_SECRET_KEY (git-ignored).")

@@ -22,7 +22,7 @@ URL_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 PACKAGE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 POSITIVE_INTEGER = re.compile(r"[1-9][0-9]*")
 
-# Packages the generated project imports or ships; a project package of the same name would shadow it.
+# Packages the generated project imports or ships: a project package of that name would shadow it.
 SHADOWED_NAMES = frozenset(
     {
         "config",
@@ -88,7 +88,9 @@ def check_slug(value: object) -> list[str]:
         return [problem(variable, value, "must not be a Python keyword")]
     if value in SHADOWED_NAMES or value in sys.stdlib_module_names:
         return [
-            problem(variable, value, "would shadow a module the project imports; choose another name")
+            problem(
+                variable, value, "would shadow a module the project imports; choose another name"
+            )
         ]
     if len(value) > 64:
         return [problem(variable, value, "must be at most 64 characters")]
@@ -182,7 +184,9 @@ def check_api_path(value: object) -> list[str]:
     return problems
 
 
-def parse_positive_integer(variable: str, value: object, maximum: int) -> tuple[int | None, list[str]]:
+def parse_positive_integer(
+    variable: str, value: object, maximum: int
+) -> tuple[int | None, list[str]]:
     text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else None
     if text is None or not POSITIVE_INTEGER.fullmatch(text):
         return None, [problem(variable, value, "must be a positive whole number")]

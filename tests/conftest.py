@@ -34,7 +34,9 @@ NON_DEFAULT_PATHS = {
 
 def load_hook(name: str) -> ModuleType:
     """Import hooks/<name>.py as a plain module (its Jinja sits only in string literals)."""
-    spec = importlib.util.spec_from_file_location(f"hook_{name}", TEMPLATE_DIR / "hooks" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(
+        f"hook_{name}", TEMPLATE_DIR / "hooks" / f"{name}.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -128,10 +128,12 @@ def cookiecutter_cli(output_dir: Path, *overrides: str) -> subprocess.CompletedP
         ("project_slug=import", "project_slug"),
         ("web_auth_path=auth/mobile/x", "web_auth_path"),
         ("refresh_token_lifetime_days=0", "refresh_token_lifetime_days"),
-        ('project_name=Bad "\'; rm -rf / #\n', "project_name"),
+        ("project_name=Bad \"'; rm -rf / #\n", "project_name"),
     ],
 )
-def test_cookiecutter_refuses_and_leaves_nothing(tmp_path: Path, override: str, variable: str) -> None:
+def test_cookiecutter_refuses_and_leaves_nothing(
+    tmp_path: Path, override: str, variable: str
+) -> None:
     result = cookiecutter_cli(tmp_path, override)
     assert result.returncode != 0
     output = result.stdout + result.stderr

@@ -1,0 +1,184 @@
+"""Bake the template over a matrix of answers and check each project as its new owner would."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import NON_DEFAULT_PATHS, VENDORED_APP, bake, project_env, run
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+# Each combination: an id and the answers that differ from the defaults.
+COMBINATIONS: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "non_default_paths": NON_DEFAULT_PATHS,
+    "mobile_only": {"web_auth": False, "api_path": "api/v2"},
+    "web_only": {"mobile_auth": False, "web_auth_path": "session"},
+    "nested_slash_wrapped": {
+        "api_path": "/v1/api/",
+        "mobile_auth_path": "/clients/mobile/",
+        "web_auth_path": "browser/session/",
+    },
+    "odd_names": {
+        "project_name": 'Café "Quoted" \\ API — ünïcode\'s',
+        "project_slug": "_odd_name9",
+        "description": 'Says "hi" \\ and it\'s fine',
+        "author_name": 'O\'Brien "Dev"',
+        "api_path": "x.y~z-1_",
+        "mobile_auth_path": "m",
+        "web_auth_path": "w",
+        "access_token_lifetime_minutes": "1",
+        "refresh_token_lifetime_days": "1",
+    },
+}
+
+DEFAULT_ANSWERS: dict[str, Any] = {
+    "api_path": "api",
+    "mobile_auth": True,
+    "mobile_auth_path": "auth/mobile",
+    "web_auth": True,
+    "web_auth_path": "auth/web",
+}
+
+# Prints, as JSON, where each auth URL really resolves and the cookie path the settings hold.
+URL_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+names = ["mobile_signin", "mobile_token_refresh", "web_signin", "web_token_refresh", "web_sign_out"]
+paths = {}
+for name in names:
+    try:
+        paths[name] = reverse("api-1.0.0:" + name)
+    except NoReverseMatch:
+        paths[name] = None
+paths["cookie"] = settings.NINJA_SIMPLE_JWT.get("WEB_REFRESH_COOKIE_PATH")
+print(json.dumps(paths))
+"""
+
+
+def expected_urls(answers: dict[str, Any]) -> dict[str, str | None]:
+    merged = {**DEFAULT_ANSWERS, **answers}
+    api = "/" + merged["api_path"].strip("/")
+    mobile = f"{api}/{merged['mobile_auth_path'].strip('/')}" if merged["mobile_auth"] else None
+    web = f"{api}/{merged['web_auth_path'].strip('/')}" if merged["web_auth"] else None
+    return {
+        "mobile_signin": mobile and f"{mobile}/sign-in",
+        "mobile_token_refresh": mobile and f"{mobile}/token-refresh",
+        "web_signin": web and f"{web}/sign-in",
+        "web_token_refresh": web and f"{web}/token-refresh",
+        "web_sign_out": web and f"{web}/sign-out",
+        "cookie": web,
+    }
+
+
+@pytest.fixture(scope="module", params=list(COMBINATIONS), ids=list(COMBINATIONS))
+def baked(request: pytest.FixtureRequest, cookies_session: Any) -> tuple[Path, dict[str, Any]]:
+    answers = COMBINATIONS[request.param]
+    return bake(cookies_session, **answers), answers
+
+
+def text_files(project: Path) -> list[Path]:
+    files = []
+    for path in project.rglob("*"):
+        if path.is_file() and path.suffix not in {".pem", ".pub", ".pyc", ".sqlite3"}:
+            files.append(path)
+    return files
+
+
+def test_no_template_syntax_survives(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, _ = baked
+    for path in text_files(project):
+        text = path.read_text()
+        # GitHub Actions expressions (${{ ... }}) are meant to stay.
+        bare = text.replace("${{", "")
+        for marker in ("{{", "{%", "%}", "cookiecutter."):
+            assert marker not in bare, f"{marker!r} left in {path.relative_to(project)}"
+
+
+def test_signing_keys_exist_match_and_are_private(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, _ = baked
+    private_path, public_path = project / "jwt-signing.pem", project / "jwt-signing.pub"
+    assert stat.S_IMODE(private_path.stat().st_mode) == 0o600
+    private_key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
+    public_key = serialization.load_pem_public_key(public_path.read_bytes())
+    assert isinstance(private_key, rsa.RSAPrivateKey)
+    assert isinstance(public_key, rsa.RSAPublicKey)
+    assert private_key.public_key().public_numbers() == public_key.public_numbers()
+    env_file = project / ".env"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert "DJANGO_SECRET_KEY=" in env_file.read_text()
+    ignored = (project / ".gitignore").read_text().splitlines()
+    assert {".env", "jwt-signing.pem", "jwt-signing.pub", "db.sqlite3"} <= set(ignored)
+
+
+def test_vendored_app_is_copied_byte_for_byte(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, _ = baked
+    source = sorted(p.relative_to(VENDORED_APP) for p in VENDORED_APP.rglob("*") if p.is_file())
+    copied_root = project / "ninja_simple_jwt"
+    copied = sorted(p.relative_to(copied_root) for p in copied_root.rglob("*") if p.is_file())
+    source = [p for p in source if "__pycache__" not in p.parts]
+    copied = [p for p in copied if "__pycache__" not in p.parts]
+    assert copied == source
+    for relative in source:
+        assert (copied_root / relative).read_bytes() == (VENDORED_APP / relative).read_bytes()
+
+
+def test_unchosen_router_leaves_no_wiring(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = baked
+    merged = {**DEFAULT_ANSWERS, **answers}
+    wiring = [
+        project / "config" / "settings" / "jwt.py",
+        project / "config" / "settings" / "base.py",
+        *project.glob("*/api.py"),
+        project / "README.md",
+    ]
+    text = "\n".join(path.read_text() for path in wiring)
+    tests = {path.name for path in (project / "tests").iterdir()}
+    assert ("mobile_auth_router" in text) is merged["mobile_auth"]
+    assert ("MOBILE_AUTH_PATH" in text) is merged["mobile_auth"]
+    assert ("test_mobile_auth.py" in tests) is merged["mobile_auth"]
+    assert ("web_auth_router" in text) is merged["web_auth"]
+    assert ("WEB_REFRESH_COOKIE_PATH" in text) is merged["web_auth"]
+    assert ("test_web_auth.py" in tests) is merged["web_auth"]
+
+
+def test_urls_and_cookie_path_follow_the_answers(
+    baked: tuple[Path, dict[str, Any]], project_python: str
+) -> None:
+    project, answers = baked
+    result = run(
+        [project_python, "-c", URL_PROBE],
+        project,
+        env={**project_env(), "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+    )
+    assert json.loads(result.stdout) == expected_urls(answers)
+
+
+def test_linters_pass(baked: tuple[Path, dict[str, Any]], project_python: str) -> None:
+    project, _ = baked
+    run([project_python, "-m", "ruff", "check", "--no-cache", "."], project)
+    run([project_python, "-m", "ruff", "format", "--check", "--no-cache", "."], project)
+
+
+def test_django_checks_and_migrations_are_clean(
+    baked: tuple[Path, dict[str, Any]], project_python: str
+) -> None:
+    project, _ = baked
+    env = {**project_env(), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    run([project_python, "manage.py", "check", "--fail-level", "WARNING"], project, env=env)
+    run([project_python, "manage.py", "makemigrations", "--check", "--dry-run"], project, env=env)
+
+
+def test_own_suite_passes(baked: tuple[Path, dict[str, Any]], project_python: str) -> None:
+    project, _ = baked
+    result = run(
+        [project_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, timeout=600
+    )
+    assert " passed" in result.stdout
+    assert "skipped" not in result.stdout

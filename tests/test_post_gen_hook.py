@@ -1,0 +1,110 @@
+"""The post-generation hook: keys by either route, in one format, and nothing ever overwritten."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TEMPLATE_DIR, bake, load_hook
+from cookiecutter.main import cookiecutter
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+post_gen = load_hook("post_gen_project")
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def assert_matching_rsa_pair(private_pem: bytes, public_pem: bytes) -> None:
+    assert private_pem.startswith(b"-----BEGIN PRIVATE KEY-----\n")  # PKCS#8, like make_rsa
+    assert public_pem.startswith(b"-----BEGIN PUBLIC KEY-----\n")  # SubjectPublicKeyInfo
+    private_key = serialization.load_pem_private_key(private_pem, password=None)
+    assert isinstance(private_key, rsa.RSAPrivateKey)
+    assert private_key.key_size == 2048
+    public_key = serialization.load_pem_public_key(public_pem)
+    assert public_key.public_numbers() == private_key.public_key().public_numbers()
+
+
+@pytest.mark.parametrize("generator", ["keys_with_cryptography", "keys_with_openssl"])
+def test_each_route_makes_the_same_format(tmp_path: Path, generator: str) -> None:
+    if generator == "keys_with_openssl" and shutil.which("openssl") is None:
+        pytest.fail("openssl is needed for this test (.ci/run installs it)")
+    outcome = post_gen.make_key_pair(tmp_path, generators=(getattr(post_gen, generator),))
+    assert outcome == "created"
+    private, public = tmp_path / "jwt-signing.pem", tmp_path / "jwt-signing.pub"
+    assert mode(private) == 0o600
+    assert mode(public) == 0o644
+    assert_matching_rsa_pair(private.read_bytes(), public.read_bytes())
+
+
+def test_openssl_is_the_fallback_when_cryptography_is_missing(tmp_path: Path) -> None:
+    def no_cryptography() -> None:
+        return None
+
+    outcome = post_gen.make_key_pair(
+        tmp_path, generators=(no_cryptography, post_gen.keys_with_openssl)
+    )
+    assert outcome == "created"
+    assert_matching_rsa_pair(
+        (tmp_path / "jwt-signing.pem").read_bytes(), (tmp_path / "jwt-signing.pub").read_bytes()
+    )
+
+
+def test_without_any_key_maker_it_says_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(post_gen, "keys_with_cryptography", lambda: None)
+    monkeypatch.setattr(post_gen.shutil, "which", lambda name: None)
+    assert post_gen.make_key_pair(tmp_path) == "unavailable"
+    assert list(tmp_path.iterdir()) == []
+    message = post_gen.next_steps({"project_slug": "shop"}, "unavailable", env_written=True)
+    assert "python manage.py make_rsa" in message
+
+
+@pytest.mark.parametrize("existing", ["jwt-signing.pem", "jwt-signing.pub"])
+def test_existing_keys_are_never_replaced(tmp_path: Path, existing: str) -> None:
+    (tmp_path / existing).write_bytes(b"keep me")
+    assert post_gen.make_key_pair(tmp_path) == "exists"
+    assert (tmp_path / existing).read_bytes() == b"keep me"
+    assert [path.name for path in tmp_path.iterdir()] == [existing]
+
+
+def test_env_file_gets_a_random_secret_and_is_never_replaced(tmp_path: Path) -> None:
+    assert post_gen.write_env_file(tmp_path) is True
+    env_file = tmp_path / ".env"
+    first = env_file.read_text()
+    assert mode(env_file) == 0o600
+    secret = next(line for line in first.splitlines() if line.startswith("DJANGO_SECRET_KEY="))
+    assert len(secret.split("=", 1)[1]) >= 50
+    assert post_gen.write_env_file(tmp_path) is False
+    assert env_file.read_text() == first
+
+    other = tmp_path / "other"
+    other.mkdir()
+    post_gen.write_env_file(other)
+    assert (other / ".env").read_text() != first
+
+
+def test_generating_over_an_existing_project_keeps_keys_and_env(cookies: Any) -> None:
+    project = bake(cookies, project_slug="kept")
+    before = {
+        name: (project / name).read_bytes()
+        for name in (".env", "jwt-signing.pem", "jwt-signing.pub")
+    }
+    # Without --overwrite-if-exists cookiecutter refuses the existing folder; with it, the hook
+    # runs again over the old project and must leave its secrets alone.
+    cookiecutter(
+        str(TEMPLATE_DIR),
+        no_input=True,
+        extra_context={"project_slug": "kept"},
+        output_dir=str(project.parent),
+        overwrite_if_exists=True,
+    )
+    after = {name: (project / name).read_bytes() for name in before}
+    assert after == before
+    assert mode(project / "jwt-signing.pem") == 0o600
