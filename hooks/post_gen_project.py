@@ -167,7 +167,7 @@ def next_steps(answers: Mapping[str, Any], keys: str, env_written: bool) -> str:
         f"  cd {slug}",
         "  python3 -m venv .venv && . .venv/bin/activate",
         "  pip install -e '.[dev]'",
-        "  python manage.py migrate && python manage.py make_rsa && python manage.py runserver",
+        "  python manage.py make_rsa && python manage.py migrate && python manage.py runserver",
         "Then read README.md, and run the tests with: pytest",
     ]
     return "\n".join(lines)

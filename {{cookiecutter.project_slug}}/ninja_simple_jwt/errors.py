@@ -20,7 +20,7 @@ __all__ = [
     "NinjaSimpleJwtError",
 ]
 
-INVALID_TOKEN_DETAIL: Final = "Invalid or expired token."
+INVALID_TOKEN_DETAIL: Final = "Invalid or expired token."  # noqa: S105 - a message, not a secret
 # One body for unknown user, wrong password and inactive user: no user enumeration.
 INVALID_CREDENTIALS_DETAIL: Final = "Invalid credentials."
 KEYS_UNAVAILABLE_DETAIL: Final = (

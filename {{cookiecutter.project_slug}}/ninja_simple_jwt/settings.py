@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from types import MappingProxyType
-from typing import Any, Final, cast
+from typing import Any, Final, Literal, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -25,6 +25,7 @@ __all__ = [
     "SETTINGS_NAME",
     "ClaimSource",
     "JwtSettings",
+    "SameSitePolicy",
     "build_jwt_settings",
     "clear_jwt_settings_cache",
     "get_jwt_settings",
@@ -38,6 +39,7 @@ SETTINGS_NAME: Final = "NINJA_SIMPLE_JWT"
 RESERVED_CLAIMS: Final = frozenset({"jti", "iat", "exp", "nbf", "token_type", "iss", "aud"})
 
 ClaimSource = str | Callable[[Any], Any]
+SameSitePolicy = Literal["Strict", "Lax", "None"]
 
 DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
     {
@@ -61,7 +63,11 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
     }
 )
 
-_SAME_SITE_VALUES: Final = frozenset({"strict", "lax", "none"})
+_SAME_SITE_VALUES: Final[Mapping[str, SameSitePolicy]] = {
+    "strict": "Strict",
+    "lax": "Lax",
+    "none": "None",
+}
 # RFC 6265 cookie-name: an RFC 7230 token.
 _COOKIE_NAME_PATTERN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
@@ -78,7 +84,7 @@ class JwtSettings:
     JWT_REFRESH_TOKEN_LIFETIME: timedelta
     JWT_ACCESS_TOKEN_LIFETIME: timedelta
     WEB_REFRESH_COOKIE_HTTP_ONLY: bool
-    WEB_REFRESH_COOKIE_SAME_SITE_POLICY: str | None
+    WEB_REFRESH_COOKIE_SAME_SITE_POLICY: SameSitePolicy | None
     WEB_REFRESH_COOKIE_PATH: str
     USERNAME_FIELD: str
     TOKEN_CLAIM_USER_ATTRIBUTE_MAP: Mapping[str, ClaimSource]
@@ -126,7 +132,9 @@ def _positive_timedelta(values: Mapping[str, Any], key: str) -> timedelta:
 def _claim_map(values: Mapping[str, Any], key: str) -> Mapping[str, ClaimSource]:
     value = values[key]
     if not isinstance(value, Mapping) or not value:
-        raise _fail(key, f"must be a non-empty dict of claim -> attribute name or callable, got {value!r}.")
+        raise _fail(
+            key, f"must be a non-empty dict of claim -> attribute name or callable, got {value!r}."
+        )
     claim_map: dict[str, ClaimSource] = {}
     for claim, source in value.items():
         if not isinstance(claim, str) or not claim:
@@ -138,7 +146,10 @@ def _claim_map(values: Mapping[str, Any], key: str) -> Mapping[str, ClaimSource]
                 f"{', '.join(sorted(RESERVED_CLAIMS))} itself. Rename that claim.",
             )
         if not (isinstance(source, str) and source) and not callable(source):
-            raise _fail(key, f"maps claim {claim!r} to {source!r}: use an attribute name or a callable(user).")
+            raise _fail(
+                key,
+                f"maps claim {claim!r} to {source!r}: use an attribute name or a callable(user).",
+            )
         claim_map[claim] = source
     return MappingProxyType(claim_map)
 
@@ -160,7 +171,9 @@ def build_jwt_settings(user_settings: Mapping[str, Any]) -> JwtSettings:
     Raises ``ImproperlyConfigured`` naming the first offending key.
     """
     if not isinstance(user_settings, Mapping):
-        raise ImproperlyConfigured(f"{SETTINGS_NAME} must be a dict, got {type(user_settings).__name__}.")
+        raise ImproperlyConfigured(
+            f"{SETTINGS_NAME} must be a dict, got {type(user_settings).__name__}."
+        )
     unknown = sorted(str(key) for key in user_settings if key not in DEFAULTS)
     if unknown:
         raise ImproperlyConfigured(
@@ -177,16 +190,25 @@ def build_jwt_settings(user_settings: Mapping[str, Any]) -> JwtSettings:
 
     secure = values["WEB_REFRESH_COOKIE_SECURE"]
     if secure is not None and not isinstance(secure, bool):
-        raise _fail("WEB_REFRESH_COOKIE_SECURE", f"must be True, False or None (not DEBUG), got {secure!r}.")
-
-    same_site = values["WEB_REFRESH_COOKIE_SAME_SITE_POLICY"]
-    if same_site is not None and (not isinstance(same_site, str) or same_site.lower() not in _SAME_SITE_VALUES):
         raise _fail(
-            "WEB_REFRESH_COOKIE_SAME_SITE_POLICY", f'must be "Strict", "Lax", "None" or None, got {same_site!r}.'
+            "WEB_REFRESH_COOKIE_SECURE", f"must be True, False or None (not DEBUG), got {secure!r}."
         )
-    if isinstance(same_site, str) and same_site.lower() == "none" and secure is False:
+
+    same_site_value = values["WEB_REFRESH_COOKIE_SAME_SITE_POLICY"]
+    same_site: SameSitePolicy | None = None
+    if same_site_value is not None:
+        if not isinstance(same_site_value, str) or same_site_value.lower() not in _SAME_SITE_VALUES:
+            raise _fail(
+                "WEB_REFRESH_COOKIE_SAME_SITE_POLICY",
+                f'must be "Strict", "Lax", "None" or None, got {same_site_value!r}.',
+            )
+        same_site = _SAME_SITE_VALUES[same_site_value.lower()]
+    if same_site == "None" and secure is False:
         # Browsers drop SameSite=None cookies that are not Secure.
-        raise _fail("WEB_REFRESH_COOKIE_SAME_SITE_POLICY", '"None" requires WEB_REFRESH_COOKIE_SECURE to be True.')
+        raise _fail(
+            "WEB_REFRESH_COOKIE_SAME_SITE_POLICY",
+            '"None" requires WEB_REFRESH_COOKIE_SECURE to be True.',
+        )
 
     cookie_name = _non_empty_string(values, "JWT_REFRESH_COOKIE_NAME")
     if not _COOKIE_NAME_PATTERN.fullmatch(cookie_name):
@@ -194,13 +216,29 @@ def build_jwt_settings(user_settings: Mapping[str, Any]) -> JwtSettings:
 
     cookie_path = _non_empty_string(values, "WEB_REFRESH_COOKIE_PATH")
     if not cookie_path.startswith("/") or any(char in cookie_path for char in ";, \t\r\n"):
-        raise _fail("WEB_REFRESH_COOKIE_PATH", f'must be a URL path starting with "/", got {cookie_path!r}.')
+        raise _fail(
+            "WEB_REFRESH_COOKIE_PATH", f'must be a URL path starting with "/", got {cookie_path!r}.'
+        )
+
+    private_storage = _non_empty_string(values, "JWT_PRIVATE_KEY_STORAGE")
+    public_storage = _non_empty_string(values, "JWT_PUBLIC_KEY_STORAGE")
+    private_path = _non_empty_string(values, "JWT_PRIVATE_KEY_PATH")
+    public_path = _non_empty_string(values, "JWT_PUBLIC_KEY_PATH")
+    # The two default storages share one folder, so equal names there mean one file.
+    default_storages = (DEFAULTS["JWT_PRIVATE_KEY_STORAGE"], DEFAULTS["JWT_PUBLIC_KEY_STORAGE"])
+    if private_path == public_path and (
+        private_storage == public_storage or (private_storage, public_storage) == default_storages
+    ):
+        raise _fail(
+            "JWT_PUBLIC_KEY_PATH",
+            "must differ from JWT_PRIVATE_KEY_PATH (both keys would be one file).",
+        )
 
     return JwtSettings(
-        JWT_PRIVATE_KEY_STORAGE=_non_empty_string(values, "JWT_PRIVATE_KEY_STORAGE"),
-        JWT_PUBLIC_KEY_STORAGE=_non_empty_string(values, "JWT_PUBLIC_KEY_STORAGE"),
-        JWT_PRIVATE_KEY_PATH=_non_empty_string(values, "JWT_PRIVATE_KEY_PATH"),
-        JWT_PUBLIC_KEY_PATH=_non_empty_string(values, "JWT_PUBLIC_KEY_PATH"),
+        JWT_PRIVATE_KEY_STORAGE=private_storage,
+        JWT_PUBLIC_KEY_STORAGE=public_storage,
+        JWT_PRIVATE_KEY_PATH=private_path,
+        JWT_PUBLIC_KEY_PATH=public_path,
         JWT_REFRESH_COOKIE_NAME=cookie_name,
         JWT_REFRESH_TOKEN_LIFETIME=refresh_lifetime,
         JWT_ACCESS_TOKEN_LIFETIME=access_lifetime,
@@ -228,7 +266,7 @@ def clear_jwt_settings_cache() -> None:
 
 
 class _JwtSettingsProxy:
-    """Reads every attribute from the current settings, so a module-level import never goes stale."""
+    """Reads each attribute from the current settings: a module-level import never goes stale."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(get_jwt_settings(), name)

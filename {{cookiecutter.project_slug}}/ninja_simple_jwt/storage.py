@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage
 from django.core.files.utils import validate_file_name
+from django.core.signals import setting_changed
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 
@@ -39,15 +40,19 @@ class ProjectRootStorage(FileSystemStorage):
     applied when the file is created.
     """
 
+    def __init__(self, location: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(location=location, **kwargs)
+        self._explicit_location = location
+        setting_changed.connect(self._forget_base_dir)
+
     @cached_property
     def base_location(self) -> str:
-        if self._location is not None:
-            return os.fspath(self._location)
+        if self._explicit_location is not None:
+            return os.fspath(self._explicit_location)
         base_dir = getattr(settings, "BASE_DIR", None)
         return os.fspath(base_dir) if base_dir else os.getcwd()
 
-    def _clear_cached_properties(self, setting: str, **kwargs: Any) -> None:
-        super()._clear_cached_properties(setting, **kwargs)
+    def _forget_base_dir(self, *, setting: str, **kwargs: Any) -> None:
         if setting == "BASE_DIR":
             self.__dict__.pop("base_location", None)
             self.__dict__.pop("location", None)
@@ -70,7 +75,13 @@ class ProjectRootStorage(FileSystemStorage):
         if mode is None:
             mode = PRIVATE_KEY_FILE_MODE
         # O_CREAT|O_EXCL: fail if the name exists (a symlink too) and apply the mode at creation.
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+        flags = (
+            os.O_WRONLY
+            | os.O_CREAT
+            | os.O_EXCL
+            | getattr(os, "O_BINARY", 0)
+            | getattr(os, "O_NOFOLLOW", 0)
+        )
         file_descriptor = os.open(full_path, flags, mode)
         output: IO[Any] | None = None
         try:
