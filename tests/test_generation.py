@@ -86,7 +86,10 @@ def baked(request: pytest.FixtureRequest, cookies_session: Any) -> tuple[Path, d
 def text_files(project: Path) -> list[Path]:
     files = []
     for path in project.rglob("*"):
-        if path.is_file() and path.suffix not in {".pem", ".pub", ".pyc", ".sqlite3"}:
+        # Caches left in the template folder by a developer's local runs, never in a clone.
+        if {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"} & set(path.parts):
+            continue
+        if path.is_file() and path.suffix not in {".pem", ".pub", ".sqlite3"}:
             files.append(path)
     return files
 

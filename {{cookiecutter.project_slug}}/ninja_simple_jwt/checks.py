@@ -13,7 +13,6 @@ from django.apps import AppConfig
 from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-
 from ninja_simple_jwt.jwt.keys import diagnose_keys
 from ninja_simple_jwt.settings import SETTINGS_NAME, get_jwt_settings
 

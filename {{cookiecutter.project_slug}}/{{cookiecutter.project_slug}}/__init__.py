@@ -1,1 +1,1 @@
-"""{{ cookiecutter.project_name }}: project code. Add your Django apps inside this package."""
+"""Project code: add your Django apps inside this package."""

@@ -36,7 +36,7 @@ class HealthResponse(Schema):
     status: Literal["ok"]
 
 
-@api.get("/health", response=HealthResponse, auth=None, tags=["health"])
+@api.get("/health", response=HealthResponse, auth=None, tags=["health"], url_name="health")
 def health(request: HttpRequest) -> dict[str, str]:
     """Liveness probe for load balancers; needs no token."""
     return {"status": "ok"}

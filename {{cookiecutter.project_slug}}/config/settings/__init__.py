@@ -1,1 +1,1 @@
-"""Settings split by environment: base.py is shared; local.py, test.py and production.py build on it."""
+"""Settings by environment: base.py is shared; local.py, test.py, production.py build on it."""

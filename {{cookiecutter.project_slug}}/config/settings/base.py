@@ -1,4 +1,4 @@
-"""Settings shared by every environment. Values that differ per deployment come from the environment.
+"""Settings shared by every environment; what differs per deployment comes from the environment.
 
 The environment is read in this one place: real environment variables first, then a git-ignored
 ``.env`` file in the project root (the post-generation hook wrote one with a random secret key).

@@ -7,7 +7,6 @@ from typing import Any, Final
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer
-
 from ninja_simple_jwt.auth.token_user import TokenUser
 from ninja_simple_jwt.errors import InvalidTokenError
 from ninja_simple_jwt.jwt.tokens import MAX_TOKEN_LENGTH, verify_access_token

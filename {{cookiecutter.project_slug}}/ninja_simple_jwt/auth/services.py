@@ -10,7 +10,6 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest
-
 from ninja_simple_jwt.errors import InvalidCredentialsError, InvalidTokenError
 from ninja_simple_jwt.jwt.tokens import (
     ACCESS_TOKEN_TYPE,

@@ -21,7 +21,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage
 from django.utils.module_loading import import_string
-
 from ninja_simple_jwt.errors import KeysUnavailableError
 from ninja_simple_jwt.settings import get_jwt_settings
 from ninja_simple_jwt.storage import PRIVATE_KEY_FILE_MODE, ProjectRootStorage

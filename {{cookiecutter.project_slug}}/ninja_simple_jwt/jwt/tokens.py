@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import jwt
-
 from ninja_simple_jwt.errors import InvalidTokenError
 from ninja_simple_jwt.jwt.keys import ALGORITHM, get_signing_key, get_verifying_key
 from ninja_simple_jwt.settings import get_jwt_settings

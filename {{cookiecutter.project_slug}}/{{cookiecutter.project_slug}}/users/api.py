@@ -4,7 +4,6 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router
-
 from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
 from ninja_simple_jwt.auth.views.schemas import ErrorResponse
 
@@ -12,7 +11,7 @@ from ninja_simple_jwt.auth.views.schemas import ErrorResponse
 router = Router(auth=HttpJwtAuth(), tags=["users"])
 
 
-@router.get("/me", response={200: dict[str, Any], 401: ErrorResponse})
+@router.get("/me", response={200: dict[str, Any], 401: ErrorResponse}, url_name="me")
 def me(request: HttpRequest) -> dict[str, Any]:
     """The caller's verified token claims. Stateless: no database query."""
     claims: dict[str, Any] = request.auth  # type: ignore[attr-defined]

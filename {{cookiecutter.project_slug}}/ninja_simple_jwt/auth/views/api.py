@@ -12,7 +12,6 @@ from typing import Final
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
-
 from ninja_simple_jwt.auth.services import refresh_access_token, sign_in
 from ninja_simple_jwt.auth.views.schemas import (
     AccessTokenResponse,

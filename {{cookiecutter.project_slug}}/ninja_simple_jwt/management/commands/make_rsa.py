@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
-
 from ninja_simple_jwt.jwt.keys import KeyPairExistsError, save_key_pair
 
 __all__ = ["Command"]

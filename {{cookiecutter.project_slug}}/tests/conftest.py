@@ -1,0 +1,68 @@
+"""Shared fixtures.
+
+The suite signs with throw-away keys made once per run in a temporary folder (through the real
+``make_rsa`` command): it never reads or writes the project's own keys, and it passes on a fresh
+clone or in CI where those keys do not exist.
+"""
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+from ninja_simple_jwt.jwt.tokens import mint_access_token, mint_refresh_token
+
+PASSWORD = "correct horse battery staple"
+API_NAMESPACE = "api-1.0.0"
+
+
+def url(name: str) -> str:
+    """The path of an API operation, by its URL name."""
+    return reverse(f"{API_NAMESPACE}:{name}")
+
+
+@pytest.fixture(scope="session")
+def key_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("jwt-keys")
+    with override_settings(BASE_DIR=directory):
+        call_command("make_rsa", stdout=io.StringIO())
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def signing_keys(settings: Any, key_directory: Path) -> Path:
+    """Point the key storages (rooted at BASE_DIR) at this run's throw-away keys."""
+    settings.BASE_DIR = key_directory
+    return key_directory
+
+
+@pytest.fixture
+def user(db: None) -> Any:
+    return get_user_model().objects.create_user(
+        username="ada", password=PASSWORD, email="ada@example.com"
+    )
+
+
+@pytest.fixture
+def access_token(user: Any) -> str:
+    return mint_access_token(user)
+
+
+@pytest.fixture
+def refresh_token(user: Any) -> str:
+    return mint_refresh_token(user)
+
+
+@pytest.fixture
+def bearer() -> Callable[[str], dict[str, str]]:
+    """Headers carrying ``token`` as a bearer token."""
+
+    def headers(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers

@@ -1,0 +1,55 @@
+"""The example resources and the OpenAPI docs."""
+
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+import pytest
+from django.test import Client
+
+from tests.conftest import url
+
+
+def test_health_is_open(client: Client) -> None:
+    response = client.get(url("health"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_me_returns_the_callers_claims(
+    client: Client, user: Any, access_token: str, bearer: Callable[[str], dict[str, str]]
+) -> None:
+    response = client.get(url("me"), headers=bearer(access_token))
+    assert response.status_code == 200
+    claims = response.json()
+    assert claims == jwt.decode(access_token, options={"verify_signature": False})
+    assert claims["user_id"] == user.pk
+    assert claims["username"] == "ada"
+    assert claims["token_type"] == "access"
+
+
+@pytest.mark.django_db
+def test_me_without_a_token_is_401_json(client: Client) -> None:
+    response = client.get(url("me"))
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "Unauthorized"}
+
+
+def test_docs_page_is_served(client: Client) -> None:
+    response = client.get("/{{ cookiecutter.api_path.strip('/') }}/docs")
+    assert response.status_code == 200
+    assert b"openapi.json" in response.content
+
+
+def test_openapi_schema_shows_the_bearer_scheme(client: Client) -> None:
+    response = client.get("/{{ cookiecutter.api_path.strip('/') }}/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["info"]["title"] == {{ cookiecutter.project_name | python_string }}
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes == {"HttpJwtAuth": {"type": "http", "scheme": "bearer"}}
+    me = schema["paths"]["/{{ cookiecutter.api_path.strip('/') }}/me"]["get"]
+    assert me["security"] == [{"HttpJwtAuth": []}]
+    health = schema["paths"]["/{{ cookiecutter.api_path.strip('/') }}/health"]["get"]
+    assert "security" not in health
