@@ -19,7 +19,7 @@ from typing import Any
 RENDERED_ANSWERS = r"""{{ cookiecutter | tojson }}"""
 
 URL_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
-PACKAGE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+PACKAGE_NAME = re.compile(r"_*[a-z][a-z0-9_]*")
 POSITIVE_INTEGER = re.compile(r"[1-9][0-9]*")
 
 # Packages the generated project imports or ships: a project package of that name would shadow it.
@@ -81,7 +81,7 @@ def check_slug(value: object) -> list[str]:
                 variable,
                 value,
                 "must be a Python package name: lower-case ASCII letters, digits and '_', "
-                "not starting with a digit",
+                "starting with a letter (after any leading '_')",
             )
         ]
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):

@@ -46,6 +46,8 @@ BAD_ANSWERS: list[tuple[str, Any, dict[str, Any]]] = [
     ("project_slug", "ninja_simple_jwt", {}),
     ("project_slug", "json", {}),
     ("project_slug", "café", {}),
+    ("project_slug", "__", {}),
+    ("project_slug", "_9", {}),
     ("project_slug", "../evil", {}),
     ("description", "line\x00", {}),
     ("author_name", "tab\there", {}),

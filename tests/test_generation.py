@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NON_DEFAULT_PATHS, VENDORED_APP, bake, project_env, run
+from conftest import NON_DEFAULT_PATHS, TEMPLATE_DIR, VENDORED_APP, bake, project_env, run
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -35,6 +37,8 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "refresh_token_lifetime_days": "1",
     },
 }
+
+DEFAULT_DESCRIPTION = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())["description"]
 
 DEFAULT_ANSWERS: dict[str, Any] = {
     "api_path": "api",
@@ -118,6 +122,15 @@ def test_signing_keys_exist_match_and_are_private(baked: tuple[Path, dict[str, A
     assert "DJANGO_SECRET_KEY=" in env_file.read_text()
     ignored = (project / ".gitignore").read_text().splitlines()
     assert {".env", "jwt-signing.pem", "jwt-signing.pub", "db.sqlite3"} <= set(ignored)
+
+
+def test_pyproject_is_valid_toml_with_the_answers(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = baked
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    # PEP 508 names: letters, digits and '-', '_', '.', starting and ending alphanumeric.
+    assert re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", metadata["name"])
+    assert metadata["description"] == answers.get("description", DEFAULT_DESCRIPTION)
+    assert metadata["authors"] == [{"name": answers.get("author_name", "Your Name")}]
 
 
 def test_vendored_app_is_copied_byte_for_byte(baked: tuple[Path, dict[str, Any]]) -> None:
