@@ -6,7 +6,7 @@ clone or in CI where those keys do not exist.
 """
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +26,18 @@ def url(name: str) -> str:
     return reverse(f"{API_NAMESPACE}:{name}")
 
 
-@pytest.fixture(scope="session")
-def key_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="session", autouse=True)
+def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Root the key storages (they follow BASE_DIR) at this run's throw-away keys.
+
+    Set once for the whole run: changing BASE_DIR clears the key cache, and parsing the private
+    key again in every test would cost tens of milliseconds each. Tests that change BASE_DIR
+    through the ``settings`` fixture get this value back afterwards.
+    """
     directory = tmp_path_factory.mktemp("jwt-keys")
     with override_settings(BASE_DIR=directory):
         call_command("make_rsa", stdout=io.StringIO())
-    return directory
-
-
-@pytest.fixture(autouse=True)
-def signing_keys(settings: Any, key_directory: Path) -> Path:
-    """Point the key storages (rooted at BASE_DIR) at this run's throw-away keys."""
-    settings.BASE_DIR = key_directory
-    return key_directory
+        yield directory
 
 
 @pytest.fixture
