@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client, RequestFactory
 from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
+from ninja_simple_jwt.jwt.json_encode import TokenUserEncoder
 from ninja_simple_jwt.jwt.tokens import mint_access_token, mint_refresh_token
 from ninja_simple_jwt.settings import get_jwt_settings
 
@@ -140,6 +141,40 @@ def test_claim_map_with_callables_end_to_end(
         assert HttpJwtAuth()(request) is not None
         assert getattr(request.user, "email_domain", None) == "example.com"
         assert getattr(request.user, "account", None) == str(account_id(user))
+
+
+class Money:
+    """A value the default claim encoder cannot write."""
+
+    def __init__(self, cents: int, currency: str) -> None:
+        self.cents, self.currency = cents, currency
+
+
+class CustomTokenUserEncoder(TokenUserEncoder):
+    """As in the library README: teach the claim encoder one more type."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, Money):
+            return f"{o.cents / 100:.2f} {o.currency}"
+        return super().default(o)
+
+
+def credit(user: Any) -> Money:
+    return Money(1250, "EUR")
+
+
+def test_custom_claim_encoder_from_the_library_readme(
+    settings: Any, client: Client, user: Any, bearer: Callable[[str], dict[str, str]]
+) -> None:
+    change_jwt_settings(
+        settings,
+        TOKEN_CLAIM_USER_ATTRIBUTE_MAP={"user_id": "id", "credit": credit},
+        TOKEN_USER_ENCODER_CLS="tests.test_settings.CustomTokenUserEncoder",
+    )
+    # Both the sign-in token and the refreshed one are written with the custom encoder.
+    for access in sign_in_and_refresh(client):
+        assert unverified_claims(access)["credit"] == "12.50 EUR"
+        assert client.get(url("me"), headers=bearer(access)).json()["credit"] == "12.50 EUR"
 
 
 @pytest.mark.parametrize(
