@@ -15,7 +15,7 @@ import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +25,25 @@ PRIVATE_KEY_NAME = "jwt-signing.pem"
 PUBLIC_KEY_NAME = "jwt-signing.pub"
 RSA_KEY_BITS = 2048
 
-# Files that only an enabled option needs, by the answer that enables them.
-OPTIONAL_FILES: dict[str, tuple[str, ...]] = {
-    "mobile_auth": ("tests/test_mobile_auth.py",),
-    "web_auth": ("tests/test_web_auth.py",),
-}
+# Files that only some answers need: (does the project need them?, paths), the paths relative
+# to the project root with "{slug}" standing for the package.
+OPTIONAL_FILES: tuple[tuple[Callable[[Mapping[str, Any]], bool], tuple[str, ...]], ...] = (
+    (lambda answers: answers["mobile_auth"], ("tests/test_mobile_auth.py",)),
+    (lambda answers: answers["web_auth"], ("tests/test_web_auth.py",)),
+    (
+        lambda answers: answers["login_field"] == "email",
+        ("{slug}/users/managers.py", "tests/test_email_login.py"),
+    ),
+)
 
 
 def prune(project: Path, answers: Mapping[str, Any]) -> list[str]:
-    """Remove the files of options that were not chosen; return their relative paths."""
+    """Remove the files that the answers do not need; return their relative paths."""
     removed = []
-    for option, paths in OPTIONAL_FILES.items():
-        if answers.get(option):
+    for needed, paths in OPTIONAL_FILES:
+        if needed(answers):
             continue
-        for relative in paths:
+        for relative in (path.format(slug=answers["project_slug"]) for path in paths):
             target = project / relative
             if target.is_dir():
                 shutil.rmtree(target)
@@ -72,13 +77,19 @@ def write_env_file(project: Path) -> bool:
     return True
 
 
-def keys_with_cryptography() -> tuple[bytes, bytes] | None:
+def keys_with_cryptography(algorithm: str) -> tuple[bytes, bytes] | None:
     try:
         from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
     except ImportError:
         return None
-    private_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_BITS)
+    private_key: Any
+    if algorithm == "ES256":
+        private_key = ec.generate_private_key(ec.SECP256R1())
+    elif algorithm == "EdDSA":
+        private_key = ed25519.Ed25519PrivateKey.generate()
+    else:
+        private_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_BITS)
     private_pem = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -91,21 +102,22 @@ def keys_with_cryptography() -> tuple[bytes, bytes] | None:
     return private_pem, public_pem
 
 
-def keys_with_openssl() -> tuple[bytes, bytes] | None:
+# openssl genpkey options per JWT algorithm; genpkey always writes PKCS#8.
+OPENSSL_KEY_OPTIONS = {
+    "RS256": ["-algorithm", "RSA", "-pkeyopt", f"rsa_keygen_bits:{RSA_KEY_BITS}"],
+    "ES256": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    "EdDSA": ["-algorithm", "ED25519"],
+}
+
+
+def keys_with_openssl(algorithm: str) -> tuple[bytes, bytes] | None:
     """The same PKCS#8 / SubjectPublicKeyInfo PEM pair, made by the openssl command."""
     openssl = shutil.which("openssl")
     if openssl is None:
         return None
     try:
         private_pem = subprocess.run(
-            [
-                openssl,
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                f"rsa_keygen_bits:{RSA_KEY_BITS}",
-            ],
+            [openssl, "genpkey", *OPENSSL_KEY_OPTIONS[algorithm]],
             check=True,
             capture_output=True,
             timeout=60,
@@ -124,8 +136,10 @@ def keys_with_openssl() -> tuple[bytes, bytes] | None:
     return private_pem, public_pem
 
 
-def make_key_pair(project: Path, generators: tuple[Any, ...] | None = None) -> str:
-    """Write the signing key pair unless a key file exists; return what happened.
+def make_key_pair(
+    project: Path, algorithm: str = "RS256", generators: tuple[Any, ...] | None = None
+) -> str:
+    """Write the key pair for ``algorithm`` unless a key file exists; return what happened.
 
     The result is one of ``"exists"``, ``"created"`` or ``"unavailable"``.
     """
@@ -133,7 +147,7 @@ def make_key_pair(project: Path, generators: tuple[Any, ...] | None = None) -> s
     if private_path.exists() or public_path.exists():
         return "exists"
     for generate in generators or (keys_with_cryptography, keys_with_openssl):
-        pair = generate()
+        pair = generate(algorithm)
         if pair is not None:
             private_pem, public_pem = pair
             write_new_file(private_path, private_pem, 0o600)
@@ -178,7 +192,7 @@ def main() -> int:
     project = Path.cwd()
     prune(project, answers)
     env_written = write_env_file(project)
-    keys = make_key_pair(project)
+    keys = make_key_pair(project, answers["jwt_algorithm"])
     print(next_steps(answers, keys, env_written))
     return 0
 

@@ -47,6 +47,11 @@ SHADOWED_NAMES = frozenset(
 RESERVED_API_ROOTS = frozenset({"admin", "static", ".well-known"})
 RESERVED_ROUTER_ROOTS = frozenset({"me", "health", "docs", "openapi.json"})
 
+CHOICES = {
+    "jwt_algorithm": ("RS256", "ES256", "EdDSA"),
+    "login_field": ("username", "email"),
+}
+
 MAX_ACCESS_MINUTES = 24 * 60
 MAX_REFRESH_DAYS = 3650
 MAX_TEXT_LENGTH = 200
@@ -219,6 +224,15 @@ def check_lifetimes(answers: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def check_choices(answers: Mapping[str, Any]) -> list[str]:
+    # cookiecutter refuses other values of a choice itself; this covers every other caller.
+    return [
+        problem(variable, answers.get(variable), f"must be one of {', '.join(choices)}")
+        for variable, choices in CHOICES.items()
+        if answers.get(variable) not in choices
+    ]
+
+
 def validate(answers: Mapping[str, Any]) -> list[str]:
     """Return one line per problem in the answers; an empty list means they are all valid."""
     return [
@@ -229,6 +243,7 @@ def validate(answers: Mapping[str, Any]) -> list[str]:
         *check_api_path(answers.get("api_path")),
         *check_router_paths(answers),
         *check_lifetimes(answers),
+        *check_choices(answers),
     ]
 
 

@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "web_auth_path": "auth/web",
     "access_token_lifetime_minutes": "15",
     "refresh_token_lifetime_days": "30",
+    "jwt_algorithm": "RS256",
+    "login_field": "username",
 }
 
 # (variable, bad value, other answers changed with it)
@@ -86,6 +88,11 @@ BAD_ANSWERS: list[tuple[str, Any, dict[str, Any]]] = [
     ("refresh_token_lifetime_days", "", {}),
     ("refresh_token_lifetime_days", "1", {"access_token_lifetime_minutes": "1440"}),
     ("refresh_token_lifetime_days", "100000", {}),
+    ("jwt_algorithm", "HS256", {}),
+    ("jwt_algorithm", "none", {}),
+    ("jwt_algorithm", "rs256", {}),
+    ("login_field", "phone", {}),
+    ("login_field", "", {}),
 ]
 
 
@@ -109,6 +116,8 @@ GOOD_ANSWERS: list[dict[str, Any]] = [
     {"project_name": 'Café "Quoted" \\ API', "description": "", "author_name": ""},
     {"access_token_lifetime_minutes": "1439", "refresh_token_lifetime_days": "1"},
     {"project_slug": "_private_api"},
+    {"jwt_algorithm": "ES256", "login_field": "email"},
+    {"jwt_algorithm": "EdDSA"},
 ]
 
 

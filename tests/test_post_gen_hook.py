@@ -11,7 +11,7 @@ import pytest
 from conftest import TEMPLATE_DIR, bake, load_hook
 from cookiecutter.main import cookiecutter
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 post_gen = load_hook("post_gen_project")
 
@@ -20,45 +20,59 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def assert_matching_rsa_pair(private_pem: bytes, public_pem: bytes) -> None:
-    assert private_pem.startswith(b"-----BEGIN PRIVATE KEY-----\n")  # PKCS#8, like make_rsa
-    assert public_pem.startswith(b"-----BEGIN PUBLIC KEY-----\n")  # SubjectPublicKeyInfo
+def assert_matching_pair(private_pem: bytes, public_pem: bytes, algorithm: str) -> None:
+    """PKCS#8 and SubjectPublicKeyInfo PEM, as make_rsa writes them, of the algorithm's kind."""
+    assert private_pem.startswith(b"-----BEGIN PRIVATE KEY-----\n")
+    assert public_pem.startswith(b"-----BEGIN PUBLIC KEY-----\n")
     private_key = serialization.load_pem_private_key(private_pem, password=None)
-    assert isinstance(private_key, rsa.RSAPrivateKey)
-    assert private_key.key_size == 2048
     public_key = serialization.load_pem_public_key(public_pem)
-    assert public_key.public_numbers() == private_key.public_key().public_numbers()
+    if algorithm == "RS256":
+        assert isinstance(private_key, rsa.RSAPrivateKey)
+        assert private_key.key_size == 2048
+    elif algorithm == "ES256":
+        assert isinstance(private_key, ec.EllipticCurvePrivateKey)
+        assert private_key.curve.name == "secp256r1"
+    else:
+        assert isinstance(private_key, ed25519.Ed25519PrivateKey)
+    raw = serialization.PublicFormat.SubjectPublicKeyInfo
+    derived = private_key.public_key().public_bytes(serialization.Encoding.DER, raw)
+    assert public_key.public_bytes(serialization.Encoding.DER, raw) == derived
 
 
+@pytest.mark.parametrize("algorithm", ["RS256", "ES256", "EdDSA"])
 @pytest.mark.parametrize("generator", ["keys_with_cryptography", "keys_with_openssl"])
-def test_each_route_makes_the_same_format(tmp_path: Path, generator: str) -> None:
+def test_each_route_makes_the_same_format(tmp_path: Path, generator: str, algorithm: str) -> None:
     if generator == "keys_with_openssl" and shutil.which("openssl") is None:
         pytest.fail("openssl is needed for this test (.ci/run installs it)")
-    outcome = post_gen.make_key_pair(tmp_path, generators=(getattr(post_gen, generator),))
+    outcome = post_gen.make_key_pair(
+        tmp_path, algorithm, generators=(getattr(post_gen, generator),)
+    )
     assert outcome == "created"
     private, public = tmp_path / "jwt-signing.pem", tmp_path / "jwt-signing.pub"
     assert mode(private) == 0o600
     assert mode(public) == 0o644
-    assert_matching_rsa_pair(private.read_bytes(), public.read_bytes())
+    assert_matching_pair(private.read_bytes(), public.read_bytes(), algorithm)
 
 
 def test_openssl_is_the_fallback_when_cryptography_is_missing(tmp_path: Path) -> None:
-    def no_cryptography() -> None:
+    def no_cryptography(algorithm: str) -> None:
         return None
 
     outcome = post_gen.make_key_pair(
-        tmp_path, generators=(no_cryptography, post_gen.keys_with_openssl)
+        tmp_path, "ES256", generators=(no_cryptography, post_gen.keys_with_openssl)
     )
     assert outcome == "created"
-    assert_matching_rsa_pair(
-        (tmp_path / "jwt-signing.pem").read_bytes(), (tmp_path / "jwt-signing.pub").read_bytes()
+    assert_matching_pair(
+        (tmp_path / "jwt-signing.pem").read_bytes(),
+        (tmp_path / "jwt-signing.pub").read_bytes(),
+        "ES256",
     )
 
 
 def test_without_any_key_maker_it_says_what_to_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(post_gen, "keys_with_cryptography", lambda: None)
+    monkeypatch.setattr(post_gen, "keys_with_cryptography", lambda algorithm: None)
     monkeypatch.setattr(post_gen.shutil, "which", lambda name: None)
     assert post_gen.make_key_pair(tmp_path) == "unavailable"
     assert list(tmp_path.iterdir()) == []

@@ -34,9 +34,15 @@ def test_every_prompt_has_friendly_text_and_a_rule() -> None:
         "web_auth_path",
         "access_token_lifetime_minutes",
         "refresh_token_lifetime_days",
+        "jwt_algorithm",
+        "login_field",
     ]
     assert set(context["__prompts__"]) == set(prompts)
     # The defaults themselves are valid answers (the slug as cookiecutter derives it).
     pre_gen = load_hook("pre_gen_project")
-    defaults = {**context, "project_slug": "my_secure_api"}
+    # Choice variables default to their first choice.
+    defaults = {
+        key: value[0] if isinstance(value, list) else value for key, value in context.items()
+    }
+    defaults["project_slug"] = "my_secure_api"
     assert pre_gen.validate(defaults) == []

@@ -19,6 +19,32 @@ from ninja_simple_jwt.jwt.tokens import mint_access_token, mint_refresh_token
 
 PASSWORD = "correct horse battery staple"
 API_NAMESPACE = "api-1.0.0"
+{% if cookiecutter.login_field == "email" %}
+# Users sign in with their e-mail address, sent in the sign-in body's "username" field.
+LOGIN = "ada@example.com"
+LOGIN_CLAIM = "email"
+{% else %}
+LOGIN = "ada"
+LOGIN_CLAIM = "username"
+{% endif %}
+CREDENTIALS = {"username": LOGIN, "password": PASSWORD}
+# A sign-in endpoint this project mounts.
+{% if cookiecutter.mobile_auth %}
+SIGN_IN = "mobile_signin"
+{% else %}
+SIGN_IN = "web_signin"
+{% endif %}
+
+
+def create_user(login: str, password: str = PASSWORD, **fields: Any) -> Any:
+    """A user who signs in with ``login``."""
+{% if cookiecutter.login_field == "email" %}
+    return get_user_model().objects.create_user(email=login, password=password, **fields)
+{% else %}
+    return get_user_model().objects.create_user(
+        username=login, password=password, email=f"{login}@example.com", **fields
+    )
+{% endif %}
 
 
 def url(name: str) -> str:
@@ -42,9 +68,7 @@ def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture
 def user(db: None) -> Any:
-    return get_user_model().objects.create_user(
-        username="ada", password=PASSWORD, email="ada@example.com"
-    )
+    return create_user(LOGIN)
 
 
 @pytest.fixture

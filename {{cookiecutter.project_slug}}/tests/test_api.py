@@ -7,7 +7,7 @@ import jwt
 import pytest
 from django.test import Client
 
-from tests.conftest import url
+from tests.conftest import LOGIN, LOGIN_CLAIM, url
 
 
 def test_health_is_open(client: Client) -> None:
@@ -24,7 +24,7 @@ def test_me_returns_the_callers_claims(
     claims = response.json()
     assert claims == jwt.decode(access_token, options={"verify_signature": False})
     assert claims["user_id"] == user.pk
-    assert claims["username"] == "ada"
+    assert claims[LOGIN_CLAIM] == LOGIN
     assert claims["token_type"] == "access"
 
 
@@ -53,3 +53,9 @@ def test_openapi_schema_shows_the_bearer_scheme(client: Client) -> None:
     assert me["security"] == [{"HttpJwtAuth": []}]
     health = schema["paths"]["/{{ cookiecutter.api_path.strip('/') }}/health"]["get"]
     assert "security" not in health
+
+
+def test_admin_lists_users(admin_client: Client, user: Any) -> None:
+    response = admin_client.get("/admin/users/user/")
+    assert response.status_code == 200
+    assert LOGIN.encode() in response.content

@@ -6,15 +6,14 @@ from typing import Any
 
 import jwt
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.test import Client
 from ninja_simple_jwt.jwt.keys import get_verifying_key
 
-from tests.conftest import PASSWORD, url
+from tests.conftest import LOGIN, LOGIN_CLAIM, PASSWORD, create_user, url
 
 
-def sign_in(client: Client, username: str = "ada", password: str = PASSWORD) -> Any:
+def sign_in(client: Client, username: str = LOGIN, password: str = PASSWORD) -> Any:
     return client.post(
         url("mobile_signin"),
         {"username": username, "password": password},
@@ -36,7 +35,7 @@ def test_sign_in_returns_both_tokens_signed_by_our_key(client: Client, user: Any
     assert access["token_type"] == "access"
     assert refresh["token_type"] == "refresh"
     assert access["user_id"] == refresh["user_id"] == user.pk
-    assert access["username"] == "ada"
+    assert access[LOGIN_CLAIM] == LOGIN
     assert access["jti"] != refresh["jti"]
     assert access["exp"] - access["iat"] == {{ cookiecutter.access_token_lifetime_minutes }} * 60
     assert refresh["exp"] - refresh["iat"] == {{ cookiecutter.refresh_token_lifetime_days }} * 86400
@@ -61,15 +60,18 @@ def test_sign_in_updates_last_login_and_fires_the_signal(client: Client, user: A
     assert decode(response.json()["access"])["last_login"] is not None
 
 
+INACTIVE = "inactive@example.com" if LOGIN_CLAIM == "email" else "inactive"
+
+
 @pytest.mark.parametrize(
     ("username", "password"),
-    [("ada", "wrong password"), ("nobody", PASSWORD), ("inactive", PASSWORD)],
+    [(LOGIN, "wrong password"), ("nobody", PASSWORD), (INACTIVE, PASSWORD)],
     ids=["wrong-password", "unknown-user", "inactive-user"],
 )
 def test_failed_sign_in_is_one_and_the_same_401(
     client: Client, user: Any, username: str, password: str
 ) -> None:
-    get_user_model().objects.create_user(username="inactive", password=PASSWORD, is_active=False)
+    create_user(INACTIVE, is_active=False)
     response = sign_in(client, username, password)
     assert response.status_code == 401
     assert response.json() == {"detail": "Invalid credentials."}
@@ -78,7 +80,7 @@ def test_failed_sign_in_is_one_and_the_same_401(
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "body",
-    [{}, {"username": "ada"}, {"username": 1, "password": []}, "not json", "[1, 2]"],
+    [{}, {"username": LOGIN}, {"username": 1, "password": []}, "not json", "[1, 2]"],
     ids=["empty", "no-password", "wrong-types", "not-json", "array"],
 )
 def test_malformed_sign_in_body_is_a_json_4xx(client: Client, body: Any) -> None:
@@ -104,13 +106,14 @@ def test_refresh_returns_only_a_new_access_token(
 def test_refresh_carries_the_users_current_claims(
     client: Client, user: Any, refresh_token: str
 ) -> None:
-    user.username = "ada.lovelace"
+    renamed = "ada.lovelace@example.com" if LOGIN_CLAIM == "email" else "ada.lovelace"
+    setattr(user, LOGIN_CLAIM, renamed)
     user.save()
     response = client.post(
         url("mobile_token_refresh"), {"refresh": refresh_token}, content_type="application/json"
     )
     assert response.status_code == 200
-    assert decode(response.json()["access"])["username"] == "ada.lovelace"
+    assert decode(response.json()["access"])[LOGIN_CLAIM] == renamed
 
 
 @pytest.mark.parametrize("change", ["deactivate", "delete"])
@@ -137,4 +140,4 @@ def test_the_new_access_token_opens_the_protected_route(
     )
     me = client.get(url("me"), headers=bearer(response.json()["access"]))
     assert me.status_code == 200
-    assert me.json()["username"] == "ada"
+    assert me.json()[LOGIN_CLAIM] == LOGIN

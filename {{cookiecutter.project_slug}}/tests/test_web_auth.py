@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 from ninja_simple_jwt.jwt.keys import get_verifying_key
 
-from tests.conftest import PASSWORD, url
+from tests.conftest import LOGIN, PASSWORD, url
 
 COOKIE = "refresh"
 COOKIE_PATH = "/{{ cookiecutter.api_path.strip('/') }}/{{ cookiecutter.web_auth_path.strip('/') }}"
@@ -20,7 +20,7 @@ REFRESH_SECONDS = {{ cookiecutter.refresh_token_lifetime_days }} * 86400
 def sign_in(client: Client, password: str = PASSWORD) -> Any:
     return client.post(
         url("web_signin"),
-        {"username": "ada", "password": password},
+        {"username": LOGIN, "password": password},
         content_type="application/json",
     )
 

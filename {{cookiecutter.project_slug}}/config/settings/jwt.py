@@ -22,6 +22,16 @@ WEB_AUTH_PATH = "{{ cookiecutter.web_auth_path.strip('/') }}"
 NINJA_SIMPLE_JWT = {
     "JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes={{ cookiecutter.access_token_lifetime_minutes }}),
     "JWT_REFRESH_TOKEN_LIFETIME": timedelta(days={{ cookiecutter.refresh_token_lifetime_days }}),
+{% if cookiecutter.login_field == "email" %}
+    # Users sign in with their e-mail address. The sign-in body keeps the field name "username"
+    # (clients written for django-ninja-simple-jwt keep working); it holds the address.
+    "USERNAME_FIELD": "email",
+    "TOKEN_CLAIM_USER_ATTRIBUTE_MAP": {
+        "user_id": "id",
+        "email": "email",
+        "last_login": "last_login",
+    },
+{% endif %}
 {% if cookiecutter.web_auth %}
     # Must be exactly where the web router is mounted: the browser then sends the refresh
     # cookie to token-refresh and sign-out only, never to the rest of the API.
