@@ -109,6 +109,26 @@ def stop(process: subprocess.Popen[Any]) -> None:
             process.wait()
 
 
+def start_server(
+    project: Path, python: str, env: Mapping[str, str]
+) -> tuple[subprocess.Popen[Any], int]:
+    """Serve a baked project with Django's runserver on a free loopback port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=project,
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, process)
+    except BaseException:
+        stop(process)
+        raise
+    return process, port
+
+
 @pytest.fixture(scope="session")
 def project_python() -> str:
     """The interpreter that runs baked projects (this virtual environment's)."""

@@ -1,14 +1,15 @@
-"""A baked project at non-default paths, served by a real server process, driven over HTTP.
+"""Baked projects at non-default paths, served by real server processes, driven over HTTP.
 
-The requests are the library README's curl examples, at the paths the answers chose.
+The requests are the library README's curl examples, at the paths the answers chose; tokens
+are verified as another service would: with the public key file, and through the JWK Set URL.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
-import subprocess
 import time
+from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -16,10 +17,11 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import NON_DEFAULT_PATHS, bake, free_port, project_env, run, wait_for_port
+from conftest import NON_DEFAULT_PATHS, bake, project_env, run, start_server, stop
 
 USERNAME, PASSWORD = "ada", "correct horse battery staple"
 ACCESS_MINUTES, REFRESH_DAYS = 20, 9
+ALGORITHMS = ["RS256", "ES256", "EdDSA"]
 
 
 class Client:
@@ -27,6 +29,7 @@ class Client:
 
     def __init__(self, port: int) -> None:
         self.port = port
+        self.base_url = f"http://127.0.0.1:{port}"
 
     def request(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -46,53 +49,61 @@ class Client:
         return response.status, response.headers, data
 
 
-@pytest.fixture(scope="module")
-def server(cookies_session: Any, project_python: str) -> Any:
-    answers = {
+class Site:
+    """A baked, migrated project with one user, and the command line to manage it."""
+
+    def __init__(self, project: Path, python: str, algorithm: str) -> None:
+        self.project, self.python, self.algorithm = project, python, algorithm
+        self.env = project_env(DJANGO_SETTINGS_MODULE="config.settings.local")
+
+    def manage(self, *arguments: str) -> str:
+        return run([self.python, "manage.py", *arguments], self.project, env=self.env).stdout
+
+    def serve(self) -> tuple[Any, Client]:
+        process, port = start_server(self.project, self.python, self.env)
+        return process, Client(port)
+
+    def public_key(self) -> bytes:
+        return (self.project / "jwt-signing.pub").read_bytes()
+
+
+def make_site(cookies: Any, python: str, **answers: Any) -> Site:
+    project = bake(cookies, **answers)
+    site = Site(project, python, answers.get("jwt_algorithm", "RS256"))
+    site.manage("migrate", "--verbosity", "0")
+    site.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user(username={USERNAME!r}, password={PASSWORD!r})",
+    )
+    return site
+
+
+@pytest.fixture(scope="module", params=ALGORITHMS)
+def server(
+    request: pytest.FixtureRequest, cookies_session: Any, project_python: str
+) -> Iterator[Any]:
+    site = make_site(
+        cookies_session,
+        project_python,
         **NON_DEFAULT_PATHS,
-        "access_token_lifetime_minutes": str(ACCESS_MINUTES),
-        "refresh_token_lifetime_days": str(REFRESH_DAYS),
-    }
-    project = bake(cookies_session, **answers)
-    env = project_env(DJANGO_SETTINGS_MODULE="config.settings.local")
-    run([project_python, "manage.py", "migrate", "--verbosity", "0"], project, env=env)
-    run(
-        [
-            project_python,
-            "manage.py",
-            "shell",
-            "-c",
-            "from django.contrib.auth import get_user_model; "
-            f"get_user_model().objects.create_user(username={USERNAME!r}, password={PASSWORD!r})",
-        ],
-        project,
-        env=env,
+        access_token_lifetime_minutes=str(ACCESS_MINUTES),
+        refresh_token_lifetime_days=str(REFRESH_DAYS),
+        jwt_algorithm=request.param,
     )
-    port = free_port()
-    process = subprocess.Popen(
-        [project_python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process, client = site.serve()
     try:
-        wait_for_port(port, process)
-        yield Client(port), project
+        yield client, site
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
-def public_key(project: Path) -> bytes:
-    return (project / "jwt-signing.pub").read_bytes()
-
-
-def verify(token: str, project: Path, token_type: str) -> dict[str, Any]:
+def verify(token: str, site: Site, token_type: str, key: Any = None) -> dict[str, Any]:
     claims: dict[str, Any] = jwt.decode(
         token,
-        public_key(project),
-        algorithms=["RS256"],
+        key if key is not None else site.public_key(),
+        algorithms=[site.algorithm],
         options={"require": ["exp", "iat", "jti"]},
     )
     assert claims["token_type"] == token_type
@@ -102,6 +113,10 @@ def verify(token: str, project: Path, token_type: str) -> dict[str, Any]:
 
 def credentials() -> dict[str, str]:
     return {"username": USERNAME, "password": PASSWORD}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_health_and_docs_are_open(server: Any) -> None:
@@ -117,12 +132,12 @@ def test_health_and_docs_are_open(server: Any) -> None:
 
 
 def test_mobile_flow(server: Any) -> None:
-    client, project = server
+    client, site = server
     status, _, body = client.request("POST", "/v1/app-auth/sign-in", credentials())
     assert status == 200
     assert set(body) == {"refresh", "access"}
-    access = verify(body["access"], project, "access")
-    refresh = verify(body["refresh"], project, "refresh")
+    access = verify(body["access"], site, "access")
+    refresh = verify(body["refresh"], site, "refresh")
     assert access["exp"] - access["iat"] == ACCESS_MINUTES * 60
     assert refresh["exp"] - refresh["iat"] == REFRESH_DAYS * 86400
 
@@ -131,12 +146,10 @@ def test_mobile_flow(server: Any) -> None:
     )
     assert status == 200
     assert set(refreshed) == {"access"}
-    new_access = verify(refreshed["access"], project, "access")
+    new_access = verify(refreshed["access"], site, "access")
     assert new_access["jti"] != access["jti"]
 
-    status, _, me = client.request(
-        "GET", "/v1/me", headers={"Authorization": f"Bearer {refreshed['access']}"}
-    )
+    status, _, me = client.request("GET", "/v1/me", headers=bearer(refreshed["access"]))
     assert status == 200
     assert me["username"] == USERNAME
     assert me["user_id"] == new_access["user_id"]
@@ -148,9 +161,18 @@ def test_mobile_flow(server: Any) -> None:
     assert "detail" in error
 
 
+def test_another_service_verifies_tokens_from_the_jwk_set_url(server: Any) -> None:
+    client, site = server
+    _, _, body = client.request("POST", "/v1/app-auth/sign-in", credentials())
+    jwks_client = jwt.PyJWKClient(f"{client.base_url}/.well-known/jwks.json", cache_keys=False)
+    signing_key = jwks_client.get_signing_key_from_jwt(body["access"])
+    verify(body["access"], site, "access", key=signing_key.key)
+    assert jwt.get_unverified_header(body["access"])["kid"] == signing_key.key_id
+
+
 def test_protected_route_refuses_without_a_valid_token(server: Any) -> None:
     client, _ = server
-    for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic eDp5"}):
+    for headers in ({}, bearer("not-a-token"), {"Authorization": "Basic eDp5"}):
         status, response_headers, body = client.request("GET", "/v1/me", headers=headers)
         assert status == 401
         assert response_headers["Content-Type"].startswith("application/json")
@@ -175,15 +197,15 @@ def parse_refresh_cookie(headers: http.client.HTTPMessage) -> tuple[str, Any]:
 
 
 def test_web_flow_and_cookie_attributes(server: Any) -> None:
-    client, project = server
+    client, site = server
     signed_in_at = time.time()
     status, headers, body = client.request("POST", "/v1/session/sign-in", credentials())
     assert status == 200
     assert set(body) == {"access"}
-    verify(body["access"], project, "access")
+    verify(body["access"], site, "access")
 
     raw, morsel = parse_refresh_cookie(headers)
-    refresh = verify(morsel.value, project, "refresh")
+    refresh = verify(morsel.value, site, "refresh")
     attributes = {part.strip().split("=")[0].lower() for part in raw.split(";")[1:]}
     assert {"httponly", "samesite", "path", "expires", "max-age"} <= attributes
     assert morsel["httponly"] is True
@@ -202,7 +224,7 @@ def test_web_flow_and_cookie_attributes(server: Any) -> None:
     )
     assert status == 200
     assert set(refreshed) == {"access"}
-    verify(refreshed["access"], project, "access")
+    verify(refreshed["access"], site, "access")
 
     status, _, _ = client.request("POST", "/v1/session/token-refresh")
     assert status == 401
@@ -217,3 +239,47 @@ def test_web_flow_and_cookie_attributes(server: Any) -> None:
     status, headers, _ = client.request("POST", "/v1/session/sign-out")
     assert status == 401
     assert headers.get_all("Set-Cookie") is None
+
+
+def sign_in(client: Client) -> dict[str, str]:
+    status, _, body = client.request("POST", "/api/auth/mobile/sign-in", credentials())
+    assert status == 200, body
+    return dict(body)
+
+
+def kid_of(token: str) -> str:
+    return str(jwt.get_unverified_header(token)["kid"])
+
+
+def test_rotation_keeps_old_tokens_and_reaches_running_processes(
+    cookies_session: Any, project_python: str
+) -> None:
+    site = make_site(cookies_session, project_python)
+    first, first_client = site.serve()
+    second, second_client = site.serve()  # keeps running through the rotation
+    try:
+        before = sign_in(first_client)
+        assert second_client.request("GET", "/api/me", headers=bearer(before["access"]))[0] == 200
+
+        site.manage("make_rsa", "--rotate")
+        stop(first)
+        first, first_client = site.serve()  # restarted after the rotation
+
+        after = sign_in(first_client)
+        assert kid_of(after["access"]) != kid_of(before["access"])
+        for client in (first_client, second_client):
+            for tokens in (before, after):
+                status, _, _ = client.request("GET", "/api/me", headers=bearer(tokens["access"]))
+                assert status == 200
+            status, _, _ = client.request(
+                "POST", "/api/auth/mobile/token-refresh", {"refresh": before["refresh"]}
+            )
+            assert status == 200
+
+        status, _, jwk_set = first_client.request("GET", "/.well-known/jwks.json")
+        assert status == 200
+        kids = {key["kid"] for key in jwk_set["keys"]}
+        assert kids == {kid_of(before["access"]), kid_of(after["access"])}
+    finally:
+        stop(first)
+        stop(second)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 import stat
@@ -10,16 +11,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import NON_DEFAULT_PATHS, TEMPLATE_DIR, VENDORED_APP, bake, project_env, run
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from packaging.requirements import Requirement
 
 # Each combination: an id and the answers that differ from the defaults.
 COMBINATIONS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "non_default_paths": NON_DEFAULT_PATHS,
-    "mobile_only": {"web_auth": False, "api_path": "api/v2"},
-    "web_only": {"mobile_auth": False, "web_auth_path": "session"},
+    "mobile_only_es256": {"web_auth": False, "api_path": "api/v2", "jwt_algorithm": "ES256"},
+    "web_only_eddsa_email": {
+        "mobile_auth": False,
+        "web_auth_path": "session",
+        "jwt_algorithm": "EdDSA",
+        "login_field": "email",
+    },
+    "email_es256": {"login_field": "email", "jwt_algorithm": "ES256"},
     "nested_slash_wrapped": {
         "api_path": "/v1/api/",
         "mobile_auth_path": "/clients/mobile/",
@@ -46,10 +55,12 @@ DEFAULT_ANSWERS: dict[str, Any] = {
     "mobile_auth_path": "auth/mobile",
     "web_auth": True,
     "web_auth_path": "auth/web",
+    "jwt_algorithm": "RS256",
+    "login_field": "username",
 }
 
-# Prints, as JSON, where each auth URL really resolves and the cookie path the settings hold.
-URL_PROBE = """
+# Prints, as JSON, where each auth URL resolves, the cookie path, algorithm and login field.
+WIRING_PROBE = """
 import json, django
 django.setup()
 from django.conf import settings
@@ -62,11 +73,17 @@ for name in names:
     except NoReverseMatch:
         paths[name] = None
 paths["cookie"] = settings.NINJA_SIMPLE_JWT.get("WEB_REFRESH_COOKIE_PATH")
+from django.contrib.auth import get_user_model
+from ninja_simple_jwt.settings import get_jwt_settings
+jwt_settings = get_jwt_settings()
+paths["algorithm"] = jwt_settings.JWT_ALGORITHM
+paths["login_field"] = jwt_settings.USERNAME_FIELD
+paths["user_model_login_field"] = get_user_model().USERNAME_FIELD
 print(json.dumps(paths))
 """
 
 
-def expected_urls(answers: dict[str, Any]) -> dict[str, str | None]:
+def expected_wiring(answers: dict[str, Any]) -> dict[str, str | None]:
     merged = {**DEFAULT_ANSWERS, **answers}
     api = "/" + merged["api_path"].strip("/")
     mobile = f"{api}/{merged['mobile_auth_path'].strip('/')}" if merged["mobile_auth"] else None
@@ -78,6 +95,9 @@ def expected_urls(answers: dict[str, Any]) -> dict[str, str | None]:
         "web_token_refresh": web and f"{web}/token-refresh",
         "web_sign_out": web and f"{web}/sign-out",
         "cookie": web,
+        "algorithm": merged["jwt_algorithm"],
+        "login_field": merged["login_field"],
+        "user_model_login_field": merged["login_field"],
     }
 
 
@@ -108,15 +128,22 @@ def test_no_template_syntax_survives(baked: tuple[Path, dict[str, Any]]) -> None
             assert marker not in bare, f"{marker!r} left in {path.relative_to(project)}"
 
 
+KEY_TYPES = {
+    "RS256": rsa.RSAPrivateKey,
+    "ES256": ec.EllipticCurvePrivateKey,
+    "EdDSA": ed25519.Ed25519PrivateKey,
+}
+
+
 def test_signing_keys_exist_match_and_are_private(baked: tuple[Path, dict[str, Any]]) -> None:
-    project, _ = baked
+    project, answers = baked
     private_path, public_path = project / "jwt-signing.pem", project / "jwt-signing.pub"
     assert stat.S_IMODE(private_path.stat().st_mode) == 0o600
     private_key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
+    assert isinstance(private_key, KEY_TYPES[answers.get("jwt_algorithm", "RS256")])
     public_key = serialization.load_pem_public_key(public_path.read_bytes())
-    assert isinstance(private_key, rsa.RSAPrivateKey)
-    assert isinstance(public_key, rsa.RSAPublicKey)
-    assert private_key.public_key().public_numbers() == public_key.public_numbers()
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert private_key.public_key().public_bytes(*spki) == public_key.public_bytes(*spki)
     env_file = project / ".env"
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     assert "DJANGO_SECRET_KEY=" in env_file.read_text()
@@ -133,6 +160,18 @@ def test_pyproject_is_valid_toml_with_the_answers(baked: tuple[Path, dict[str, A
     assert metadata["authors"] == [{"name": answers.get("author_name", "Your Name")}]
 
 
+def test_shared_environment_satisfies_the_declared_dependencies(
+    baked: tuple[Path, dict[str, Any]],
+) -> None:
+    """The baked suites run in this environment: it must be one that pyproject.toml allows."""
+    project, _ = baked
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    for line in [*metadata["dependencies"], *metadata["optional-dependencies"]["dev"]]:
+        requirement = Requirement(line)
+        installed = importlib.metadata.version(requirement.name)
+        assert requirement.specifier.contains(installed, prereleases=True), (line, installed)
+
+
 def test_vendored_app_is_copied_byte_for_byte(baked: tuple[Path, dict[str, Any]]) -> None:
     project, _ = baked
     source = sorted(p.relative_to(VENDORED_APP) for p in VENDORED_APP.rglob("*") if p.is_file())
@@ -143,6 +182,16 @@ def test_vendored_app_is_copied_byte_for_byte(baked: tuple[Path, dict[str, Any]]
     assert copied == source
     for relative in source:
         assert (copied_root / relative).read_bytes() == (VENDORED_APP / relative).read_bytes()
+
+
+def test_login_field_files_follow_the_answer(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = baked
+    by_email = answers.get("login_field") == "email"
+    package = next(path.parent for path in project.glob("*/users"))
+    assert (package / "users" / "managers.py").exists() is by_email
+    assert (project / "tests" / "test_email_login.py").exists() is by_email
+    jwt_settings = (project / "config" / "settings" / "jwt.py").read_text()
+    assert ('"USERNAME_FIELD": "email"' in jwt_settings) is by_email
 
 
 def test_unchosen_router_leaves_no_wiring(baked: tuple[Path, dict[str, Any]]) -> None:
@@ -164,22 +213,36 @@ def test_unchosen_router_leaves_no_wiring(baked: tuple[Path, dict[str, Any]]) ->
     assert ("test_web_auth.py" in tests) is merged["web_auth"]
 
 
-def test_urls_and_cookie_path_follow_the_answers(
+def test_urls_and_settings_follow_the_answers(
     baked: tuple[Path, dict[str, Any]], project_python: str
 ) -> None:
     project, answers = baked
     result = run(
-        [project_python, "-c", URL_PROBE],
+        [project_python, "-c", WIRING_PROBE],
         project,
         env={**project_env(), "DJANGO_SETTINGS_MODULE": "config.settings.test"},
     )
-    assert json.loads(result.stdout) == expected_urls(answers)
+    assert json.loads(result.stdout) == expected_wiring(answers)
 
 
 def test_linters_pass(baked: tuple[Path, dict[str, Any]], project_python: str) -> None:
     project, _ = baked
     run([project_python, "-m", "ruff", "check", "--no-cache", "."], project)
     run([project_python, "-m", "ruff", "format", "--check", "--no-cache", "."], project)
+
+
+def test_pre_commit_and_ci_configs_are_valid(
+    baked: tuple[Path, dict[str, Any]], project_python: str
+) -> None:
+    project, _ = baked
+    run(
+        [project_python, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        project,
+    )
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    steps = [step.get("run", "") for step in workflow["jobs"]["test"]["steps"]]
+    assert "pytest" in steps
+    assert any("make_rsa" in step for step in steps)
 
 
 def test_django_checks_and_migrations_are_clean(
