@@ -1,4 +1,4 @@
-"""System checks (``python manage.py check``): settings, key pair and USERNAME_FIELD.
+"""System checks (``python manage.py check``): settings, keys and USERNAME_FIELD.
 
 Registered by ``NinjaSimpleJwtConfig.ready()``. Not deploy-only: a missing or broken key pair
 would break every sign-in, so it is reported wherever Django runs its checks.
@@ -37,6 +37,10 @@ CHECK_IDS: Final = {
     "permissions": "ninja_simple_jwt.E006",
     "username_field": "ninja_simple_jwt.E007",
     "username_field_not_unique": "ninja_simple_jwt.W001",
+    # A key of the wrong kind for JWT_ALGORITHM (e.g. an RSA key under ES256).
+    "algorithm": "ninja_simple_jwt.E008",
+    # The previous-keys document (make_rsa --rotate) is unreadable or garbled.
+    "previous_keys": "ninja_simple_jwt.E009",
 }
 
 
@@ -75,7 +79,8 @@ def check_settings(
 def check_key_pair(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
-    """The key pair exists, is readable, parses, matches, and the private key file is private."""
+    """The key pair exists, is readable, parses, fits JWT_ALGORITHM and matches; the private key
+    file is private; the previous-keys document, if any, is usable."""
     if _skipped(app_configs) or not _settings_are_valid():
         return []
     try:

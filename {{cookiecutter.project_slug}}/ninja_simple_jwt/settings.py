@@ -21,9 +21,11 @@ from django.utils.module_loading import import_string
 
 __all__ = [
     "DEFAULTS",
+    "JWT_ALGORITHMS",
     "RESERVED_CLAIMS",
     "SETTINGS_NAME",
     "ClaimSource",
+    "JwtAlgorithm",
     "JwtSettings",
     "SameSitePolicy",
     "build_jwt_settings",
@@ -40,6 +42,9 @@ RESERVED_CLAIMS: Final = frozenset({"jti", "iat", "exp", "nbf", "token_type", "i
 
 ClaimSource = str | Callable[[Any], Any]
 SameSitePolicy = Literal["Strict", "Lax", "None"]
+JwtAlgorithm = Literal["RS256", "ES256", "EdDSA"]
+# RS256: RSA 2048 bits; ES256: ECDSA on P-256; EdDSA: Ed25519.
+JWT_ALGORITHMS: Final[tuple[JwtAlgorithm, ...]] = ("RS256", "ES256", "EdDSA")
 
 DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
     {
@@ -60,6 +65,20 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
             {"user_id": "id", "username": "username", "last_login": "last_login"}
         ),
         "TOKEN_USER_ENCODER_CLS": "ninja_simple_jwt.jwt.json_encode.TokenUserEncoder",
+        # The one algorithm tokens are signed and verified with (never the token's own "alg").
+        "JWT_ALGORITHM": "RS256",
+        # When set, written into every token as "iss" / "aud", and required on verification.
+        "JWT_ISSUER": None,
+        "JWT_AUDIENCE": None,
+        # Clock skew tolerated between the instances that mint and verify (exp, iat, nbf).
+        "JWT_LEEWAY": timedelta(seconds=10),
+        # In the public key storage: the retired public keys that still verify tokens
+        # (written by `make_rsa --rotate`).
+        "JWT_PREVIOUS_PUBLIC_KEYS_PATH": "jwt-signing.previous.json",
+        # A token with an unknown "kid" reloads the keys from storage at most this often.
+        "JWT_UNKNOWN_KID_RELOAD_INTERVAL": timedelta(seconds=30),
+        # Per client, for both sign-in endpoints together (django-ninja rate syntax); None: off.
+        "SIGN_IN_THROTTLE_RATE": "10/min",
     }
 )
 
@@ -70,6 +89,11 @@ _SAME_SITE_VALUES: Final[Mapping[str, SameSitePolicy]] = {
 }
 # RFC 6265 cookie-name: an RFC 7230 token.
 _COOKIE_NAME_PATTERN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# django-ninja's throttle rate syntax: "<requests>/<period>", the period an optional whole
+# multiple and a unit (s, sec, m, min, h, hour, d, day), e.g. "10/min" or "100/5m".
+_THROTTLE_RATE_PATTERN: Final = re.compile(
+    r"([1-9][0-9]*)/([1-9][0-9]*)?(s|sec|m|min|h|hour|d|day)"
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +113,13 @@ class JwtSettings:
     USERNAME_FIELD: str
     TOKEN_CLAIM_USER_ATTRIBUTE_MAP: Mapping[str, ClaimSource]
     TOKEN_USER_ENCODER_CLS: str
+    JWT_ALGORITHM: JwtAlgorithm
+    JWT_ISSUER: str | None
+    JWT_AUDIENCE: str | None
+    JWT_LEEWAY: timedelta
+    JWT_PREVIOUS_PUBLIC_KEYS_PATH: str
+    JWT_UNKNOWN_KID_RELOAD_INTERVAL: timedelta
+    SIGN_IN_THROTTLE_RATE: str | None
     # The class named by TOKEN_USER_ENCODER_CLS, imported once.
     token_user_encoder_class: type[json.JSONEncoder]
     # The raw WEB_REFRESH_COOKIE_SECURE value; read it through the property below.
@@ -126,6 +157,36 @@ def _positive_timedelta(values: Mapping[str, Any], key: str) -> timedelta:
         raise _fail(key, f"must be a positive datetime.timedelta, got {value!r}.")
     if value.total_seconds() < 1:
         raise _fail(key, "must be at least one second (token times are whole seconds).")
+    return value
+
+
+def _optional_string(values: Mapping[str, Any], key: str) -> str | None:
+    value = values[key]
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(key, f"must be None or a non-empty string, got {value!r}.")
+    return value
+
+
+def _algorithm(values: Mapping[str, Any], key: str) -> JwtAlgorithm:
+    value = values[key]
+    for algorithm in JWT_ALGORITHMS:
+        if value == algorithm:
+            return algorithm
+    raise _fail(key, f"must be one of {', '.join(map(repr, JWT_ALGORITHMS))}, got {value!r}.")
+
+
+def _throttle_rate(values: Mapping[str, Any], key: str) -> str | None:
+    value = values[key]
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _THROTTLE_RATE_PATTERN.fullmatch(value):
+        raise _fail(
+            key,
+            'must be None (no throttling) or a rate such as "10/min", "100/h" or "30/5m", '
+            f"got {value!r}.",
+        )
     return value
 
 
@@ -220,6 +281,13 @@ def build_jwt_settings(user_settings: Mapping[str, Any]) -> JwtSettings:
             "WEB_REFRESH_COOKIE_PATH", f'must be a URL path starting with "/", got {cookie_path!r}.'
         )
 
+    leeway = values["JWT_LEEWAY"]
+    if not isinstance(leeway, timedelta) or leeway < timedelta(0):
+        raise _fail("JWT_LEEWAY", f"must be a datetime.timedelta of zero or more, got {leeway!r}.")
+    if leeway >= access_lifetime:
+        # A leeway as long as the access token lifetime would double how long tokens live.
+        raise _fail("JWT_LEEWAY", "must be shorter than JWT_ACCESS_TOKEN_LIFETIME.")
+
     private_storage = _non_empty_string(values, "JWT_PRIVATE_KEY_STORAGE")
     public_storage = _non_empty_string(values, "JWT_PUBLIC_KEY_STORAGE")
     private_path = _non_empty_string(values, "JWT_PRIVATE_KEY_PATH")
@@ -232,6 +300,18 @@ def build_jwt_settings(user_settings: Mapping[str, Any]) -> JwtSettings:
         raise _fail(
             "JWT_PUBLIC_KEY_PATH",
             "must differ from JWT_PRIVATE_KEY_PATH (both keys would be one file).",
+        )
+    previous_path = _non_empty_string(values, "JWT_PREVIOUS_PUBLIC_KEYS_PATH")
+    if previous_path == public_path or (
+        previous_path == private_path
+        and (
+            private_storage == public_storage
+            or (private_storage, public_storage) == default_storages
+        )
+    ):
+        raise _fail(
+            "JWT_PREVIOUS_PUBLIC_KEYS_PATH",
+            "must differ from JWT_PUBLIC_KEY_PATH and JWT_PRIVATE_KEY_PATH.",
         )
 
     return JwtSettings(
@@ -249,6 +329,15 @@ def build_jwt_settings(user_settings: Mapping[str, Any]) -> JwtSettings:
         TOKEN_CLAIM_USER_ATTRIBUTE_MAP=_claim_map(values, "TOKEN_CLAIM_USER_ATTRIBUTE_MAP"),
         TOKEN_USER_ENCODER_CLS=values["TOKEN_USER_ENCODER_CLS"],
         token_user_encoder_class=_encoder_class(values, "TOKEN_USER_ENCODER_CLS"),
+        JWT_ALGORITHM=_algorithm(values, "JWT_ALGORITHM"),
+        JWT_ISSUER=_optional_string(values, "JWT_ISSUER"),
+        JWT_AUDIENCE=_optional_string(values, "JWT_AUDIENCE"),
+        JWT_LEEWAY=leeway,
+        JWT_PREVIOUS_PUBLIC_KEYS_PATH=previous_path,
+        JWT_UNKNOWN_KID_RELOAD_INTERVAL=_positive_timedelta(
+            values, "JWT_UNKNOWN_KID_RELOAD_INTERVAL"
+        ),
+        SIGN_IN_THROTTLE_RATE=_throttle_rate(values, "SIGN_IN_THROTTLE_RATE"),
         web_refresh_cookie_secure_setting=secure,
     )
 

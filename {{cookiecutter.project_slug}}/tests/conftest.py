@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
@@ -64,6 +65,14 @@ def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with override_settings(BASE_DIR=directory):
         call_command("make_rsa", stdout=io.StringIO())
         yield directory
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache, so sign-in throttling counts only its own requests."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,26 +1,31 @@
 """The key pair: ``make_rsa``, the system checks that find broken keys, and the 503 without them.
 
 Every test here works in its own empty BASE_DIR, so the suite's shared keys are never touched.
+Keys are of the kind the project's JWT_ALGORITHM needs; test_algorithms.py covers every kind.
 """
 
 import io
+import json
 import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
+from ninja_simple_jwt.jwt.jwk import key_fits_algorithm, key_id, private_key_pem
 from ninja_simple_jwt.jwt.keys import generate_key_pair
 from ninja_simple_jwt.jwt.tokens import mint_access_token
-from ninja_simple_jwt.settings import get_jwt_settings
+from ninja_simple_jwt.settings import JWT_ALGORITHMS, get_jwt_settings
 
-from tests.conftest import PASSWORD, url
+from tests.conftest import CREDENTIALS, SIGN_IN, url
+from tests.jwt_helpers import make_rsa
 
 KeyPair = tuple[bytes, bytes]
 
@@ -60,13 +65,6 @@ def write_keys(
         public_file.write_bytes(public_pem)
 
 
-def make_rsa(*arguments: str) -> str:
-    """Run ``manage.py make_rsa``; a CommandError (a non-zero exit) fails the test."""
-    output = io.StringIO()
-    call_command("make_rsa", *arguments, stdout=output)
-    return output.getvalue()
-
-
 def file_mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
@@ -76,11 +74,15 @@ def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def assert_key_pair_matches(private_pem: bytes, public_pem: bytes) -> None:
+    """A PKCS#8 / SPKI PEM pair of the configured algorithm's kind, one belonging to the other."""
+    assert private_pem.startswith(b"-----BEGIN PRIVATE KEY-----\n")
+    assert public_pem.startswith(b"-----BEGIN PUBLIC KEY-----\n")
     private_key = serialization.load_pem_private_key(private_pem, password=None)
     public_key = serialization.load_pem_public_key(public_pem)
-    assert isinstance(private_key, rsa.RSAPrivateKey)
-    assert isinstance(public_key, rsa.RSAPublicKey)
-    assert private_key.public_key().public_numbers() == public_key.public_numbers()
+    algorithm = get_jwt_settings().JWT_ALGORITHM
+    assert key_fits_algorithm(private_key, algorithm)
+    assert key_fits_algorithm(public_key, algorithm)
+    assert key_id(private_key.public_key()) == key_id(public_key)  # type: ignore[arg-type]
 
 
 def check_failure() -> str:
@@ -107,6 +109,8 @@ def test_make_rsa_creates_both_keys_private_one_owner_only(base_dir: Path) -> No
     assert_key_pair_matches(private_file.read_bytes(), public_file.read_bytes())
     assert str(private_file) in output
     assert str(public_file) in output
+    public_key = serialization.load_pem_public_key(public_file.read_bytes())
+    assert key_id(public_key) in output  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -129,6 +133,7 @@ def test_make_rsa_changes_nothing_when_keys_exist(
     assert snapshot(base_dir) == before
     assert "nothing changed" in output
     assert "--force" in output
+    assert "--rotate" in output
     for existing in before:
         assert str(base_dir / existing) in output
 
@@ -214,6 +219,156 @@ def test_check_reports_a_private_key_others_can_read(
     assert "chmod 600" in report
 
 
+@pytest.fixture(scope="module")
+def pairs_by_algorithm() -> dict[str, KeyPair]:
+    """A (private PEM, public PEM) pair of every algorithm's kind, made once for the module."""
+    return {algorithm: generate_key_pair(algorithm) for algorithm in JWT_ALGORITHMS}
+
+
+def other_algorithms() -> list[str]:
+    return [name for name in JWT_ALGORITHMS if name != get_jwt_settings().JWT_ALGORITHM]
+
+
+@pytest.mark.parametrize("which", ["both", "private", "public"])
+def test_check_reports_keys_of_the_wrong_kind_for_the_algorithm(
+    base_dir: Path,
+    key_pairs: tuple[KeyPair, KeyPair],
+    pairs_by_algorithm: dict[str, KeyPair],
+    which: str,
+) -> None:
+    private_file, public_file = key_files(base_dir)
+    for other in other_algorithms():
+        right_private, right_public = key_pairs[0]
+        wrong_private, wrong_public = pairs_by_algorithm[other]
+        write_keys(
+            base_dir,
+            wrong_private if which in ("both", "private") else right_private,
+            wrong_public if which in ("both", "public") else right_public,
+        )
+        report = check_failure()
+        assert "ninja_simple_jwt.E008" in report
+        assert get_jwt_settings().JWT_ALGORITHM in report
+        assert "make_rsa --force" in report
+        if which != "public":
+            assert str(private_file) in report
+        if which != "private":
+            assert str(public_file) in report
+
+
+def test_check_reports_an_rsa_key_that_is_too_short(settings: Any, base_dir: Path) -> None:
+    settings.NINJA_SIMPLE_JWT = {**settings.NINJA_SIMPLE_JWT, "JWT_ALGORITHM": "RS256"}
+    short_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505
+    public_pem = short_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    write_keys(base_dir, private_key_pem(short_key), public_pem)
+    report = check_failure()
+    assert "ninja_simple_jwt.E004" in report
+    assert "1024 bits" in report
+    assert "make_rsa --force" in report
+
+
+def test_check_reports_a_file_that_is_not_a_key(base_dir: Path) -> None:
+    write_keys(base_dir, b"not a key", b"-----BEGIN PUBLIC KEY-----\ngarbage\n")
+    report = check_failure()
+    assert "ninja_simple_jwt.E004" in report
+    assert "make_rsa --force" in report
+
+
+def previous_keys_file(directory: Path) -> Path:
+    return directory / get_jwt_settings().JWT_PREVIOUS_PUBLIC_KEYS_PATH
+
+
+def garbled_documents(public_pem: bytes, other_public_pem: bytes, kid: str) -> dict[str, bytes]:
+    entry = {"kid": kid, "retired_at": "2025-01-31T12:00:00Z", "pem": public_pem.decode()}
+    documents: dict[str, Any] = {
+        "not-json": b"{ not json",
+        "not-utf8": b"\xff\xfe\x00",
+        "array": [entry],
+        "keys-not-a-list": {"keys": "none"},
+        "entry-not-an-object": {"keys": ["key"]},
+        "kid-missing": {"keys": [{**entry, "kid": None}]},
+        "kid-not-its-keys-thumbprint": {"keys": [{**entry, "pem": other_public_pem.decode()}]},
+        "pem-not-a-key": {"keys": [{**entry, "pem": "-----BEGIN PUBLIC KEY-----"}]},
+        "retired-at-not-a-time": {"keys": [{**entry, "retired_at": "yesterday"}]},
+        "retired-at-without-zone": {"keys": [{**entry, "retired_at": "2025-01-31T12:00:00"}]},
+        "kid-twice": {"keys": [entry, entry]},
+    }
+    return {
+        name: value if isinstance(value, bytes) else json.dumps(value).encode()
+        for name, value in documents.items()
+    }
+
+
+def test_check_reports_a_garbled_previous_keys_document(
+    base_dir: Path, key_pairs: tuple[KeyPair, KeyPair]
+) -> None:
+    write_keys(base_dir, *key_pairs[0])
+    old_public = key_pairs[1][1]
+    kid = key_id(serialization.load_pem_public_key(old_public))  # type: ignore[arg-type]
+    document = previous_keys_file(base_dir)
+    for name, content in garbled_documents(old_public, key_pairs[0][1], kid).items():
+        document.write_bytes(content)
+        report = check_failure()
+        assert "ninja_simple_jwt.E009" in report, name
+        assert str(document) in report, name
+
+
+def test_check_reports_a_previous_key_of_the_wrong_kind(
+    base_dir: Path, key_pairs: tuple[KeyPair, KeyPair], pairs_by_algorithm: dict[str, KeyPair]
+) -> None:
+    write_keys(base_dir, *key_pairs[0])
+    for other in other_algorithms():
+        other_public = pairs_by_algorithm[other][1]
+        kid = key_id(serialization.load_pem_public_key(other_public))  # type: ignore[arg-type]
+        entry = {"kid": kid, "retired_at": "2025-01-31T12:00:00Z", "pem": other_public.decode()}
+        previous_keys_file(base_dir).write_text(json.dumps({"keys": [entry]}))
+        report = check_failure()
+        assert "ninja_simple_jwt.E009" in report
+        assert get_jwt_settings().JWT_ALGORITHM in report
+
+
+def test_check_reports_an_unreadable_previous_keys_document(
+    base_dir: Path, key_pairs: tuple[KeyPair, KeyPair]
+) -> None:
+    write_keys(base_dir, *key_pairs[0])
+    previous_keys_file(base_dir).mkdir()  # exists, and cannot be read as a file
+    report = check_failure()
+    assert "ninja_simple_jwt.E009" in report
+    assert str(previous_keys_file(base_dir)) in report
+
+
+def test_keys_of_the_wrong_kind_give_a_json_503(
+    settings: Any,
+    tmp_path: Path,
+    client: Client,
+    access_token: str,
+    pairs_by_algorithm: dict[str, KeyPair],
+) -> None:
+    # Tokens minted with the right keys; then keys of another kind replace them.
+    settings.BASE_DIR = base_dir = tmp_path
+    for other in other_algorithms():
+        write_keys(base_dir, *pairs_by_algorithm[other])
+        response = client.get(url("me"), headers={"Authorization": f"Bearer {access_token}"})
+        assert response.status_code == 503, response.content[:300]
+        assert "make_rsa" in response.json()["detail"]
+        response = client.post(url(SIGN_IN), CREDENTIALS, content_type="application/json")
+        assert response.status_code == 503, response.content[:300]
+
+
+def test_a_token_of_the_wrong_algorithm_from_the_right_kid_is_refused(
+    client: Client, user: Any, access_token: str, pairs_by_algorithm: dict[str, KeyPair]
+) -> None:
+    # A key of another kind signs a token naming its own thumbprint: unknown kid, 401.
+    claims = jwt.decode(access_token, options={"verify_signature": False})
+    for other in other_algorithms():
+        private_pem, public_pem = pairs_by_algorithm[other]
+        kid = key_id(serialization.load_pem_public_key(public_pem))  # type: ignore[arg-type]
+        token = jwt.encode(claims, private_pem, algorithm=other, headers={"kid": kid})
+        response = client.get(url("me"), headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401
+
+
 # --- Requests while the keys are missing ---
 
 
@@ -223,11 +378,7 @@ def get_me(client: Client, access: str, refresh: str) -> Any:
 
 {% if cookiecutter.mobile_auth %}
 def post_mobile_sign_in(client: Client, access: str, refresh: str) -> Any:
-    return client.post(
-        url("mobile_signin"),
-        {"username": "ada", "password": PASSWORD},
-        content_type="application/json",
-    )
+    return client.post(url("mobile_signin"), CREDENTIALS, content_type="application/json")
 
 
 def post_mobile_token_refresh(client: Client, access: str, refresh: str) -> Any:
@@ -239,11 +390,7 @@ def post_mobile_token_refresh(client: Client, access: str, refresh: str) -> Any:
 {% endif %}
 {% if cookiecutter.web_auth %}
 def post_web_sign_in(client: Client, access: str, refresh: str) -> Any:
-    return client.post(
-        url("web_signin"),
-        {"username": "ada", "password": PASSWORD},
-        content_type="application/json",
-    )
+    return client.post(url("web_signin"), CREDENTIALS, content_type="application/json")
 
 
 def post_web_token_refresh(client: Client, access: str, refresh: str) -> Any:

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.signals import user_logged_in
 from django.test import Client
 from ninja_simple_jwt.jwt.keys import get_verifying_key
+from ninja_simple_jwt.settings import get_jwt_settings
 
 from tests.conftest import LOGIN, LOGIN_CLAIM, PASSWORD, create_user, url
 
@@ -22,7 +23,8 @@ def sign_in(client: Client, username: str = LOGIN, password: str = PASSWORD) -> 
 
 
 def decode(token: str) -> dict[str, Any]:
-    claims: dict[str, Any] = jwt.decode(token, get_verifying_key(), algorithms=["RS256"])
+    algorithm = get_jwt_settings().JWT_ALGORITHM
+    claims: dict[str, Any] = jwt.decode(token, get_verifying_key(), algorithms=[algorithm])
     return claims
 
 

@@ -13,14 +13,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client, RequestFactory
+from ninja.throttling import AnonRateThrottle
 from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
 from ninja_simple_jwt.jwt.json_encode import TokenUserEncoder
 from ninja_simple_jwt.jwt.tokens import mint_access_token, mint_refresh_token
-from ninja_simple_jwt.settings import get_jwt_settings
+from ninja_simple_jwt.settings import DEFAULTS, build_jwt_settings, get_jwt_settings
 
-from tests.conftest import PASSWORD, url
-
-CREDENTIALS = {"username": "ada", "password": PASSWORD}
+from tests.conftest import CREDENTIALS, LOGIN, LOGIN_CLAIM, url
 
 
 def change_jwt_settings(settings: Any, **changes: Any) -> None:
@@ -118,7 +117,7 @@ def test_claim_map_with_callables_end_to_end(
         settings,
         TOKEN_CLAIM_USER_ATTRIBUTE_MAP={
             "user_id": "id",
-            "username": "username",
+            LOGIN_CLAIM: LOGIN_CLAIM,
             "email_domain": email_domain,
             "account": account_id,
         },
@@ -129,7 +128,7 @@ def test_claim_map_with_callables_end_to_end(
         assert response.status_code == 200, response.content
         claims = response.json()
         assert claims["user_id"] == user.pk
-        assert claims["username"] == "ada"
+        assert claims[LOGIN_CLAIM] == LOGIN
         assert claims["email_domain"] == "example.com"
         # A UUID from a callable is written as a string by the claim encoder.
         assert claims["account"] == str(account_id(user))
@@ -209,3 +208,110 @@ def test_token_times_do_not_depend_on_time_zone_settings(
         assert abs(claims["exp"] - (time.time() + lifetime)) < 5
         # And the API accepts it: neither expired nor issued in the future by its own clock.
         assert client.get(url("me"), headers=bearer(token)).status_code == 200
+
+
+def test_defaults_of_the_keys_beyond_the_library() -> None:
+    expected = {
+        "JWT_ALGORITHM": "RS256",
+        "JWT_ISSUER": None,
+        "JWT_AUDIENCE": None,
+        "JWT_LEEWAY": timedelta(seconds=10),
+        "JWT_PREVIOUS_PUBLIC_KEYS_PATH": "jwt-signing.previous.json",
+        "JWT_UNKNOWN_KID_RELOAD_INTERVAL": timedelta(seconds=30),
+        "SIGN_IN_THROTTLE_RATE": "10/min",
+    }
+    defaults = build_jwt_settings({})
+    assert {key: getattr(defaults, key) for key in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("JWT_ALGORITHM", "HS256"),
+        ("JWT_ALGORITHM", "none"),
+        ("JWT_ALGORITHM", "rs256"),
+        ("JWT_ALGORITHM", "ES512"),
+        ("JWT_ALGORITHM", None),
+        ("JWT_ISSUER", ""),
+        ("JWT_ISSUER", 42),
+        ("JWT_AUDIENCE", "  "),
+        ("JWT_AUDIENCE", ["a", "b"]),
+        ("JWT_LEEWAY", 10),
+        ("JWT_LEEWAY", timedelta(seconds=-1)),
+        ("JWT_LEEWAY", timedelta(days=1)),  # not shorter than the access token lifetime
+        ("JWT_PREVIOUS_PUBLIC_KEYS_PATH", ""),
+        ("JWT_PREVIOUS_PUBLIC_KEYS_PATH", "jwt-signing.pub"),
+        ("JWT_PREVIOUS_PUBLIC_KEYS_PATH", "jwt-signing.pem"),
+        ("JWT_UNKNOWN_KID_RELOAD_INTERVAL", timedelta(0)),
+        ("JWT_UNKNOWN_KID_RELOAD_INTERVAL", 30),
+        ("SIGN_IN_THROTTLE_RATE", "10"),
+        ("SIGN_IN_THROTTLE_RATE", "ten/min"),
+        ("SIGN_IN_THROTTLE_RATE", "0/min"),
+        ("SIGN_IN_THROTTLE_RATE", "-1/min"),
+        ("SIGN_IN_THROTTLE_RATE", "10/minute"),
+        ("SIGN_IN_THROTTLE_RATE", "10/ms"),
+        ("SIGN_IN_THROTTLE_RATE", " 10/min"),
+        ("SIGN_IN_THROTTLE_RATE", ""),
+        ("SIGN_IN_THROTTLE_RATE", 10),
+    ],
+)
+def test_bad_values_of_the_new_keys_are_rejected_by_name(key: str, value: Any) -> None:
+    with pytest.raises(ImproperlyConfigured, match=key):
+        build_jwt_settings({key: value})
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("JWT_ALGORITHM", "RS256"),
+        ("JWT_ALGORITHM", "ES256"),
+        ("JWT_ALGORITHM", "EdDSA"),
+        ("JWT_ISSUER", "https://auth.example.com"),
+        ("JWT_AUDIENCE", "my-api"),
+        ("JWT_LEEWAY", timedelta(0)),
+        ("JWT_LEEWAY", timedelta(seconds=90)),
+        ("JWT_PREVIOUS_PUBLIC_KEYS_PATH", "keys/previous.json"),
+        ("JWT_UNKNOWN_KID_RELOAD_INTERVAL", timedelta(minutes=5)),
+        ("SIGN_IN_THROTTLE_RATE", None),
+    ],
+)
+def test_good_values_of_the_new_keys_are_kept(key: str, value: Any) -> None:
+    assert getattr(build_jwt_settings({key: value}), key) == value
+
+
+@pytest.mark.parametrize(
+    ("rate", "requests", "seconds"),
+    [
+        ("10/min", 10, 60),
+        ("1/s", 1, 1),
+        ("5/sec", 5, 1),
+        ("30/5m", 30, 300),
+        ("100/h", 100, 3600),
+        ("100/hour", 100, 3600),
+        ("1000/d", 1000, 86400),
+        ("1000/day", 1000, 86400),
+        ("20/15min", 20, 900),
+    ],
+)
+def test_throttle_rates_mean_what_django_ninja_reads(
+    rate: str, requests: int, seconds: int
+) -> None:
+    built = build_jwt_settings({"SIGN_IN_THROTTLE_RATE": rate})
+    assert rate == built.SIGN_IN_THROTTLE_RATE
+    throttle = AnonRateThrottle(rate)
+    assert (throttle.num_requests, throttle.duration) == (requests, seconds)
+
+
+def test_check_reports_a_bad_new_setting(settings: Any) -> None:
+    change_jwt_settings(settings, JWT_ALGORITHM="HS256")
+    with pytest.raises(SystemCheckError) as failure:
+        call_command("check", stdout=io.StringIO(), stderr=io.StringIO())
+    assert "ninja_simple_jwt.E001" in str(failure.value)
+    assert "JWT_ALGORITHM" in str(failure.value)
+
+
+def test_every_key_has_a_default() -> None:
+    # Unknown keys are refused by comparing with DEFAULTS: every key must be there.
+    built = build_jwt_settings({})
+    for key in DEFAULTS:
+        assert hasattr(built, key), key

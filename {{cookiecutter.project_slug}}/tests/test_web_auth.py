@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from ninja_simple_jwt.jwt.keys import get_verifying_key
+from ninja_simple_jwt.settings import get_jwt_settings
 
 from tests.conftest import LOGIN, PASSWORD, url
 
@@ -26,7 +27,8 @@ def sign_in(client: Client, password: str = PASSWORD) -> Any:
 
 
 def decode(token: str) -> dict[str, Any]:
-    claims: dict[str, Any] = jwt.decode(token, get_verifying_key(), algorithms=["RS256"])
+    algorithm = get_jwt_settings().JWT_ALGORITHM
+    claims: dict[str, Any] = jwt.decode(token, get_verifying_key(), algorithms=[algorithm])
     return claims
 
 

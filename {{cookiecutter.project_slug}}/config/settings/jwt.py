@@ -20,8 +20,12 @@ WEB_AUTH_PATH = "{{ cookiecutter.web_auth_path.strip('/') }}"
 {% endif %}
 
 NINJA_SIMPLE_JWT = {
+    # Changing it needs new keys: python manage.py make_rsa --force (signs every user out).
+    "JWT_ALGORITHM": "{{ cookiecutter.jwt_algorithm }}",
     "JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes={{ cookiecutter.access_token_lifetime_minutes }}),
     "JWT_REFRESH_TOKEN_LIFETIME": timedelta(days={{ cookiecutter.refresh_token_lifetime_days }}),
+    # Also available: JWT_ISSUER and JWT_AUDIENCE (written into tokens and then required),
+    # JWT_LEEWAY (clock skew, 10 s), SIGN_IN_THROTTLE_RATE ("10/min"; None turns it off).
 {% if cookiecutter.login_field == "email" %}
     # Users sign in with their e-mail address. The sign-in body keeps the field name "username"
     # (clients written for django-ninja-simple-jwt keep working); it holds the address.

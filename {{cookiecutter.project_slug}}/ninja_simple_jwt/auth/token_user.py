@@ -67,7 +67,12 @@ class TokenUser:
         return True
 
     def get_username(self) -> str:
-        return str(self.username)
+        """The sign-in name: the claim mapped to the USERNAME_FIELD setting (e.g. ``email``)."""
+        field = get_jwt_settings().USERNAME_FIELD
+        value = None if field.startswith("_") else getattr(self, field, None)
+        if value is None or callable(value):
+            value = self.username
+        return str(value)
 
     def has_perm(self, perm: str, obj: object = None) -> bool:
         return self.is_superuser is True

@@ -1,1 +1,1 @@
-"""Token minting, verification and the RSA key pair."""
+"""Tokens (minting, verification) and their keys (algorithms, storage, rotation, JWK Set)."""

@@ -1,8 +1,11 @@
 """Minting and verifying access and refresh tokens.
 
 Claims: every ``TOKEN_CLAIM_USER_ATTRIBUTE_MAP`` entry, ``user_id`` (the primary key unless
-the map sets it), and ``jti``, ``iat``, ``exp``, ``token_type`` set here. Times are integer
-seconds from ``time.time()``, so neither ``USE_TZ`` nor the active time zone affects them.
+the map sets it), and ``jti``, ``iat``, ``exp``, ``token_type`` set here, plus ``iss`` and
+``aud`` when ``JWT_ISSUER`` / ``JWT_AUDIENCE`` are set. Times are integer seconds from
+``time.time()``, so neither ``USE_TZ`` nor the active time zone affects them. The header
+carries ``kid``, the RFC 7638 thumbprint of the signing key's public key; verification picks
+the key by it and uses ``JWT_ALGORITHM`` only, whatever the header's ``alg`` says.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import jwt
 from ninja_simple_jwt.errors import InvalidTokenError
-from ninja_simple_jwt.jwt.keys import ALGORITHM, get_signing_key, get_verifying_key
-from ninja_simple_jwt.settings import get_jwt_settings
+from ninja_simple_jwt.jwt.jwk import KEY_ID_PATTERN
+from ninja_simple_jwt.jwt.keys import find_verification_key, get_signing_key_with_id
+from ninja_simple_jwt.settings import JwtSettings, get_jwt_settings
 
 if TYPE_CHECKING:
     from jwt.types import Options  # a typing-only module in older PyJWT releases
@@ -46,23 +50,66 @@ REFRESH_TOKEN_TYPE: Final = "refresh"  # noqa: S105
 MAX_TOKEN_LENGTH: Final = 8 * 1024
 REQUIRED_CLAIMS: Final = ("exp", "iat", "jti", "token_type", "user_id")
 
-_DECODE_OPTIONS: Final[Options] = {
-    "verify_signature": True,
-    "verify_exp": True,
-    "verify_iat": True,
-    "verify_nbf": True,
-    "verify_jti": True,
-    # The app never reads "sub"; a mapped non-string "sub" claim must not void every token.
-    "verify_sub": False,
-    "require": list(REQUIRED_CLAIMS),
-}
 # RFC 7515 compact serialization: three unpadded base64url segments.
 _COMPACT_JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 # Last characters whose unused low bits are zero (2 and 3 characters left over in the last group).
 _CANONICAL_LAST_OF_2: Final = frozenset("AQgw")
 _CANONICAL_LAST_OF_3: Final = frozenset("AEIMQUYcgkosw048")
-# Pinned: the token's own "alg" header is never trusted to choose the algorithm.
-_ALGORITHMS: Final = [ALGORITHM]
+# Header parameters that would make the signature cover something else than the token we read
+# (RFC 7797 unencoded payload) or that we cannot honour: a token using them is refused.
+_REFUSED_HEADER_PARAMETERS: Final = frozenset({"crit", "b64"})
+
+
+@dataclass(frozen=True)
+class _DecodeParameters:
+    """What ``jwt.decode`` needs, derived once per settings object (not per token)."""
+
+    jwt_settings: JwtSettings
+    algorithms: list[str]
+    options: Options
+    leeway: float
+    issuer: str | None
+    audience: str | None
+
+
+_decode_parameters_cache: _DecodeParameters | None = None
+
+
+def _decode_parameters() -> _DecodeParameters:
+    # A one-slot cache keyed by the settings object's identity (replaced when settings change).
+    global _decode_parameters_cache
+    jwt_settings = get_jwt_settings()
+    cached = _decode_parameters_cache
+    if cached is not None and cached.jwt_settings is jwt_settings:
+        return cached
+    required = list(REQUIRED_CLAIMS)
+    if jwt_settings.JWT_ISSUER is not None:
+        required.append("iss")
+    if jwt_settings.JWT_AUDIENCE is not None:
+        required.append("aud")
+    options: Options = {
+        "verify_signature": True,
+        "verify_exp": True,
+        "verify_iat": True,
+        "verify_nbf": True,
+        "verify_iss": True,
+        "verify_aud": True,
+        "verify_jti": True,
+        # The app never reads "sub"; a mapped non-string "sub" claim must not void every token.
+        "verify_sub": False,
+        "require": required,
+    }
+    cached = _DecodeParameters(
+        jwt_settings=jwt_settings,
+        # Pinned: the token's own "alg" header is never trusted to choose the algorithm.
+        algorithms=[jwt_settings.JWT_ALGORITHM],
+        options=options,
+        leeway=jwt_settings.JWT_LEEWAY.total_seconds(),
+        issuer=jwt_settings.JWT_ISSUER,
+        audience=jwt_settings.JWT_AUDIENCE,
+    )
+    _decode_parameters_cache = cached
+    return cached
 
 
 @dataclass(frozen=True)
@@ -99,10 +146,16 @@ def mint_token(user: Any, token_type: TokenType) -> MintedToken:
         "exp": expires_at,
         "token_type": token_type,
     }
+    if jwt_settings.JWT_ISSUER is not None:
+        payload["iss"] = jwt_settings.JWT_ISSUER
+    if jwt_settings.JWT_AUDIENCE is not None:
+        payload["aud"] = jwt_settings.JWT_AUDIENCE
+    signing_key = get_signing_key_with_id()
     token = jwt.encode(
         payload,
-        get_signing_key(),
-        algorithm=ALGORITHM,
+        signing_key.private_key,
+        algorithm=signing_key.algorithm,
+        headers={"kid": signing_key.kid},
         json_encoder=jwt_settings.token_user_encoder_class,
     )
     return MintedToken(token=token, expires_at=expires_at)
@@ -144,19 +197,51 @@ def _is_integer(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _key_id(token: str, algorithm: str) -> str:
+    """The ``kid`` of a well-formed header for ``algorithm``; else ``InvalidTokenError``.
+
+    Only ``kid`` chooses the key; ``jku``, ``x5u``, ``jwk`` and ``x5c`` are never looked at.
+    """
+    try:
+        header = jwt.get_unverified_header(token)
+    except Exception as exc:
+        raise InvalidTokenError() from exc
+    kid = header.get("kid")
+    if (
+        header.get("alg") != algorithm
+        or not isinstance(kid, str)
+        or not KEY_ID_PATTERN.fullmatch(kid)
+        or not _REFUSED_HEADER_PARAMETERS.isdisjoint(header)
+    ):
+        raise InvalidTokenError()
+    return kid
+
+
 def verify_token(token: str, expected_type: TokenType) -> dict[str, Any]:
     """Verify ``token`` and return its claims.
 
-    Checks the RS256 signature with the configured public key, ``exp``/``iat``/``nbf``, the
-    required claims and that ``token_type`` equals ``expected_type``. Any failure raises
-    ``InvalidTokenError``; ``KeysUnavailableError`` if the public key cannot be loaded.
+    Checks the shape, the header (``alg`` equal to ``JWT_ALGORITHM``, a well-formed ``kid``),
+    the signature with the key of that ``kid``, ``exp``/``iat``/``nbf`` within ``JWT_LEEWAY``,
+    ``iss``/``aud`` when configured, the required claims and that ``token_type`` equals
+    ``expected_type``. Any failure raises ``InvalidTokenError``; ``KeysUnavailableError`` if the
+    public key cannot be loaded.
     """
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not _is_compact_jws(token):
         raise InvalidTokenError()
-    verifying_key = get_verifying_key()
+    parameters = _decode_parameters()
+    kid = _key_id(token, parameters.algorithms[0])
+    verification_key = find_verification_key(kid)
+    if verification_key is None:
+        raise InvalidTokenError()
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, key=verifying_key, algorithms=_ALGORITHMS, options=_DECODE_OPTIONS
+            token,
+            key=verification_key.public_key,
+            algorithms=parameters.algorithms,
+            options=parameters.options,
+            leeway=parameters.leeway,
+            issuer=parameters.issuer,
+            audience=parameters.audience,
         )
     except Exception as exc:
         # Untrusted input: whatever the parser trips on (PyJWT, base64, JSON, unicode,
@@ -169,6 +254,8 @@ def verify_token(token: str, expected_type: TokenType) -> dict[str, Any]:
         or not isinstance(claims["jti"], str)
         or not claims["jti"]
         or not (_is_integer(claims["user_id"]) or isinstance(claims["user_id"], str))
+        # Exact comparison, whatever the PyJWT version (2.10.0 compared issuers as substrings).
+        or (parameters.issuer is not None and claims.get("iss") != parameters.issuer)
     ):
         raise InvalidTokenError()
     return claims

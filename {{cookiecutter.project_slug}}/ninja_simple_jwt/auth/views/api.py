@@ -13,6 +13,7 @@ from typing import Final
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja_simple_jwt.auth.services import refresh_access_token, sign_in
+from ninja_simple_jwt.auth.throttling import SignInRateThrottle
 from ninja_simple_jwt.auth.views.schemas import (
     AccessTokenResponse,
     ErrorResponse,
@@ -31,14 +32,18 @@ mobile_auth_router: Final = Router(auth=None)
 web_auth_router: Final = Router(auth=None)
 
 _SIGN_IN_ERRORS: Final = {401: ErrorResponse, 503: ErrorResponse}
+# 429 when SIGN_IN_THROTTLE_RATE is exceeded (one budget per client for both sign-in routes).
+_THROTTLED_SIGN_IN_ERRORS: Final = {**_SIGN_IN_ERRORS, 429: ErrorResponse}
+_SIGN_IN_THROTTLE: Final = SignInRateThrottle()
 _EXPIRED_COOKIE_DATE: Final = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
 @mobile_auth_router.post(
     "/sign-in",
-    response={200: MobileSignInResponse, **_SIGN_IN_ERRORS},
+    response={200: MobileSignInResponse, **_THROTTLED_SIGN_IN_ERRORS},
     url_name="mobile_signin",
     auth=None,
+    throttle=_SIGN_IN_THROTTLE,
     summary="Sign in (mobile): both tokens in the body",
 )
 def mobile_sign_in(request: HttpRequest, payload: SignInRequest) -> MobileSignInResponse:
@@ -84,9 +89,10 @@ def _refresh_cookie(request: HttpRequest) -> str:
 
 @web_auth_router.post(
     "/sign-in",
-    response={200: AccessTokenResponse, **_SIGN_IN_ERRORS},
+    response={200: AccessTokenResponse, **_THROTTLED_SIGN_IN_ERRORS},
     url_name="web_signin",
     auth=None,
+    throttle=_SIGN_IN_THROTTLE,
     summary="Sign in (web): access token in the body, refresh token in an HttpOnly cookie",
 )
 def web_sign_in(

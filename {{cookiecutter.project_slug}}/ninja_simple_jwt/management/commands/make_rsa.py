@@ -1,4 +1,8 @@
-"""``python manage.py make_rsa [--force]``: create the JWT signing key pair."""
+"""``python manage.py make_rsa [--force | --rotate]``: create or rotate the JWT signing key pair.
+
+The name comes from the library; the keys are of the kind ``JWT_ALGORITHM`` needs (RSA for
+RS256, EC P-256 for ES256, Ed25519 for EdDSA).
+"""
 
 from __future__ import annotations
 
@@ -7,46 +11,91 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
-from ninja_simple_jwt.jwt.keys import KeyPairExistsError, save_key_pair
+from ninja_simple_jwt.jwt.keys import (
+    KeyPairExistsError,
+    KeyRotationError,
+    SavedKeyPair,
+    rotate_key_pair,
+    save_key_pair,
+)
+from ninja_simple_jwt.jwt.previous_keys import format_time
 
 __all__ = ["Command"]
 
 
 class Command(BaseCommand):
     help = (
-        "Create the RSA key pair that signs and verifies JWTs, saved through the "
-        "JWT_PRIVATE_KEY_STORAGE / JWT_PUBLIC_KEY_STORAGE storages. Existing keys are kept "
-        "unless --force is given."
+        "Create the key pair that signs and verifies JWTs (of the kind JWT_ALGORITHM needs), "
+        "saved through the JWT_PRIVATE_KEY_STORAGE / JWT_PUBLIC_KEY_STORAGE storages. Existing "
+        "keys are kept unless --force (replace them) or --rotate (new signing key, the old "
+        "public key still verifies) is given."
     )
     # The system checks report missing keys as errors: they must not stop the command that
     # creates them.
     requires_system_checks: list[str] = []  # noqa: RUF012 - Django reads this class attribute
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument(
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument(
             "--force",
             action="store_true",
-            help="Replace existing keys. Every issued token stops working: all users are "
-            "signed out.",
+            help="Replace existing keys and forget the previous keys. Every issued token stops "
+            "working: all users are signed out.",
+        )
+        mode.add_argument(
+            "--rotate",
+            action="store_true",
+            help="Make a new signing key pair; the current public key keeps verifying the "
+            "tokens it signed until they can no longer be alive. Nobody is signed out.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        force: bool = options["force"]
         try:
-            saved = save_key_pair(force=force)
+            if options["rotate"]:
+                saved = rotate_key_pair()
+            else:
+                saved = save_key_pair(force=options["force"])
         except KeyPairExistsError as exc:
             self.stdout.write(
                 "JWT keys already exist, nothing changed:\n"
                 + "".join(f"  {location}\n" for location in exc.existing_locations)
-                + "Use `make_rsa --force` to replace them (this signs every user out)."
+                + "Use `make_rsa --rotate` for a new signing key that signs nobody out, or "
+                "`make_rsa --force` to replace them (this signs every user out)."
             )
             return
-        except ImproperlyConfigured as exc:
+        except (ImproperlyConfigured, KeyRotationError) as exc:
             raise CommandError(str(exc)) from exc
         except Exception as exc:
             raise CommandError(
                 f"Could not save the JWT key pair: {type(exc).__name__}: {exc}"
             ) from exc
-        self.stdout.write(self.style.SUCCESS("Created a new JWT key pair:"))
+        if options["rotate"]:
+            self._report_rotation(saved)
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Created a new {saved.algorithm} key pair:"))
+            self._report_pair(saved)
+
+    def _report_pair(self, saved: SavedKeyPair) -> None:
         self.stdout.write(f"  private key: {saved.private_key_location}")
         self.stdout.write(f"  public key:  {saved.public_key_location}")
+        self.stdout.write(f"  key id (kid): {saved.kid}")
+
+    def _report_rotation(self, saved: SavedKeyPair) -> None:
+        self.stdout.write(self.style.SUCCESS(f"Rotated the {saved.algorithm} signing key:"))
+        self._report_pair(saved)
+        if saved.retired_kid is None or saved.retired_verifies_until is None:
+            self.stdout.write("  There was no key to retire.")
+        else:
+            self.stdout.write(
+                f"  retired kid: {saved.retired_kid}, verifies tokens until "
+                f"{format_time(saved.retired_verifies_until)}"
+            )
+        if saved.previous_keys_location is not None:
+            self.stdout.write(
+                f"  previous keys: {saved.previous_keys_location} "
+                f"({len(saved.previous_kids)} kept, {len(saved.dropped_kids)} expired and dropped)"
+            )
+        self.stdout.write(
+            "Restart the app servers to sign with the new key at once; a running process "
+            "switches when it first meets a token with the new kid."
+        )

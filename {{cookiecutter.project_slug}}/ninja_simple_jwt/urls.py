@@ -1,0 +1,16 @@
+"""URLs of ninja_simple_jwt outside the API: include them at the root of the project's URLconf.
+
+``path("", include("ninja_simple_jwt.urls"))`` serves the JWK Set at ``/.well-known/jwks.json``
+(RFC 8615 puts well-known URIs at the root), reversible as ``reverse("jwks")``.
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+from ninja_simple_jwt.jwks import jwks_view
+
+__all__ = ["urlpatterns"]
+
+urlpatterns = [
+    path(".well-known/jwks.json", jwks_view, name="jwks"),
+]
