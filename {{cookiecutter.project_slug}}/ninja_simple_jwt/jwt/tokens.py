@@ -10,20 +10,20 @@ the key by it and uses ``JWT_ALGORITHM`` only, whatever the header's ``alg`` say
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import secrets
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
 import jwt
+from jwt.algorithms import Algorithm, get_default_algorithms
 from ninja_simple_jwt.errors import InvalidTokenError
 from ninja_simple_jwt.jwt.jwk import KEY_ID_PATTERN
 from ninja_simple_jwt.jwt.keys import find_verification_key, get_signing_key_with_id
 from ninja_simple_jwt.settings import JwtSettings, get_jwt_settings
-
-if TYPE_CHECKING:
-    from jwt.types import Options  # a typing-only module in older PyJWT releases
 
 __all__ = [
     "ACCESS_TOKEN_TYPE",
@@ -62,11 +62,13 @@ _REFUSED_HEADER_PARAMETERS: Final = frozenset({"crit", "b64"})
 
 @dataclass(frozen=True)
 class _DecodeParameters:
-    """What ``jwt.decode`` needs, derived once per settings object (not per token)."""
+    """What verification needs, derived once per settings object (not per token)."""
 
     jwt_settings: JwtSettings
-    algorithms: list[str]
-    options: Options
+    algorithm_name: str
+    # Pinned: the token's own "alg" header is never trusted to choose the algorithm.
+    algorithm: Algorithm
+    required_claims: tuple[str, ...]
     leeway: float
     issuer: str | None
     audience: str | None
@@ -87,23 +89,11 @@ def _decode_parameters() -> _DecodeParameters:
         required.append("iss")
     if jwt_settings.JWT_AUDIENCE is not None:
         required.append("aud")
-    options: Options = {
-        "verify_signature": True,
-        "verify_exp": True,
-        "verify_iat": True,
-        "verify_nbf": True,
-        "verify_iss": True,
-        "verify_aud": True,
-        "verify_jti": True,
-        # The app never reads "sub"; a mapped non-string "sub" claim must not void every token.
-        "verify_sub": False,
-        "require": required,
-    }
     cached = _DecodeParameters(
         jwt_settings=jwt_settings,
-        # Pinned: the token's own "alg" header is never trusted to choose the algorithm.
-        algorithms=[jwt_settings.JWT_ALGORITHM],
-        options=options,
+        algorithm_name=jwt_settings.JWT_ALGORITHM,
+        algorithm=get_default_algorithms()[jwt_settings.JWT_ALGORITHM],
+        required_claims=tuple(required),
         leeway=jwt_settings.JWT_LEEWAY.total_seconds(),
         issuer=jwt_settings.JWT_ISSUER,
         audience=jwt_settings.JWT_AUDIENCE,
@@ -197,15 +187,23 @@ def _is_integer(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _key_id(token: str, algorithm: str) -> str:
+def _decode_segment(segment: str) -> bytes:
+    """Bytes of a base64url segment (its alphabet and padding were checked by the shape test)."""
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def _json_object(segment: str) -> dict[str, Any]:
+    value = json.loads(_decode_segment(segment))
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
+
+
+def _key_id(header: dict[str, Any], algorithm: str) -> str:
     """The ``kid`` of a well-formed header for ``algorithm``; else ``InvalidTokenError``.
 
     Only ``kid`` chooses the key; ``jku``, ``x5u``, ``jwk`` and ``x5c`` are never looked at.
     """
-    try:
-        header = jwt.get_unverified_header(token)
-    except Exception as exc:
-        raise InvalidTokenError() from exc
     kid = header.get("kid")
     if (
         header.get("alg") != algorithm
@@ -217,6 +215,48 @@ def _key_id(token: str, algorithm: str) -> str:
     return kid
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _claims_are_valid(
+    claims: dict[str, Any], expected_type: TokenType, parameters: _DecodeParameters
+) -> bool:
+    """RFC 7519 time checks within the leeway, required claims, types, issuer and audience."""
+    if not all(name in claims for name in parameters.required_claims):
+        return False
+    now, leeway = time.time(), parameters.leeway
+    expires_at, issued_at = claims["exp"], claims["iat"]
+    if not _is_integer(expires_at) or expires_at <= now - leeway:
+        return False
+    if not _is_integer(issued_at) or issued_at > now + leeway:
+        return False
+    if "nbf" in claims and (not _is_number(claims["nbf"]) or claims["nbf"] > now + leeway):
+        return False
+    user_id = claims["user_id"]
+    if (
+        claims["token_type"] != expected_type
+        or not isinstance(claims["jti"], str)
+        or not claims["jti"]
+        or not (_is_integer(user_id) or isinstance(user_id, str))
+    ):
+        return False
+    # Exact comparisons: an issuer is never matched as a substring or a prefix.
+    if parameters.issuer is not None and claims["iss"] != parameters.issuer:
+        return False
+    if parameters.audience is None:
+        # A token meant for some audience is not for a service that names none.
+        return "aud" not in claims
+    audiences = claims["aud"]
+    if isinstance(audiences, str):
+        return audiences == parameters.audience
+    return (
+        isinstance(audiences, list)
+        and all(isinstance(audience, str) for audience in audiences)
+        and parameters.audience in audiences
+    )
+
+
 def verify_token(token: str, expected_type: TokenType) -> dict[str, Any]:
     """Verify ``token`` and return its claims.
 
@@ -225,38 +265,34 @@ def verify_token(token: str, expected_type: TokenType) -> dict[str, Any]:
     ``iss``/``aud`` when configured, the required claims and that ``token_type`` equals
     ``expected_type``. Any failure raises ``InvalidTokenError``; ``KeysUnavailableError`` if the
     public key cannot be loaded.
+
+    The token is parsed once, here: the shape test has already proven three canonical base64url
+    segments, so the header, signature and payload are decoded directly and the signature is
+    checked with PyJWT's algorithm for ``JWT_ALGORITHM`` (never the header's choice).
     """
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not _is_compact_jws(token):
         raise InvalidTokenError()
     parameters = _decode_parameters()
-    kid = _key_id(token, parameters.algorithms[0])
-    verification_key = find_verification_key(kid)
+    header_segment, payload_segment, signature_segment = token.split(".")
+    try:
+        header = _json_object(header_segment)
+    except Exception as exc:
+        raise InvalidTokenError() from exc
+    verification_key = find_verification_key(_key_id(header, parameters.algorithm_name))
     if verification_key is None:
         raise InvalidTokenError()
+    signing_input = token[: len(header_segment) + 1 + len(payload_segment)].encode("ascii")
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key=verification_key.public_key,
-            algorithms=parameters.algorithms,
-            options=parameters.options,
-            leeway=parameters.leeway,
-            issuer=parameters.issuer,
-            audience=parameters.audience,
-        )
-    except Exception as exc:
-        # Untrusted input: whatever the parser trips on (PyJWT, base64, JSON, unicode,
+        if not parameters.algorithm.verify(
+            signing_input, verification_key.public_key, _decode_segment(signature_segment)
+        ):
+            raise InvalidTokenError()
+        # Untrusted input until here: whatever the parser trips on (base64, JSON, unicode,
         # recursion), the answer is "invalid token", never a 500.
+        claims = _json_object(payload_segment)
+    except Exception as exc:
         raise InvalidTokenError() from exc
-    if (
-        claims.get("token_type") != expected_type
-        or not _is_integer(claims["exp"])
-        or not _is_integer(claims["iat"])
-        or not isinstance(claims["jti"], str)
-        or not claims["jti"]
-        or not (_is_integer(claims["user_id"]) or isinstance(claims["user_id"], str))
-        # Exact comparison, whatever the PyJWT version (2.10.0 compared issuers as substrings).
-        or (parameters.issuer is not None and claims.get("iss") != parameters.issuer)
-    ):
+    if not _claims_are_valid(claims, expected_type, parameters):
         raise InvalidTokenError()
     return claims
 
