@@ -31,8 +31,16 @@ OPTIONAL_FILES: tuple[tuple[Callable[[Mapping[str, Any]], bool], tuple[str, ...]
     (lambda answers: answers["mobile_auth"], ("tests/test_mobile_auth.py",)),
     (lambda answers: answers["web_auth"], ("tests/test_web_auth.py",)),
     (
+        lambda answers: answers["web_auth"] and answers["demo_page"],
+        ("{slug}/demo", "tests/test_demo_page.py"),
+    ),
+    (
         lambda answers: answers["login_field"] == "email",
         ("{slug}/users/managers.py", "tests/test_email_login.py"),
+    ),
+    (
+        lambda answers: answers["key_storage"] == "s3",
+        ("{slug}/key_storage.py", "tests/test_key_storage.py"),
     ),
 )
 
@@ -184,6 +192,17 @@ def next_steps(answers: Mapping[str, Any], keys: str, env_written: bool) -> str:
         "  python manage.py make_rsa && python manage.py migrate && python manage.py runserver",
         "Then read README.md, and run the tests with: pytest",
     ]
+    if answers.get("key_storage") == "s3":
+        lines += [
+            "",
+            "In production the signing keys live in S3 (the files above are for development).",
+            "Create the two buckets (or one with two prefixes), then make the keys there once,",
+            "with AWS credentials in the environment and the production settings:",
+            "  DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=<secret> \\",
+            "  DJANGO_ALLOWED_HOSTS=<host> JWT_PRIVATE_KEY_BUCKET=<private bucket> \\",
+            "  JWT_PUBLIC_KEY_BUCKET=<public bucket> python manage.py make_rsa",
+            "README.md, section Key storage, lists every variable.",
+        ]
     return "\n".join(lines)
 
 

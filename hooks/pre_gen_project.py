@@ -12,6 +12,7 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,8 @@ POSITIVE_INTEGER = re.compile(r"[1-9][0-9]*")
 # Packages the generated project imports or ships: a project package of that name would shadow it.
 SHADOWED_NAMES = frozenset(
     {
+        "boto3",
+        "botocore",
         "config",
         "cryptography",
         "django",
@@ -36,6 +39,7 @@ SHADOWED_NAMES = frozenset(
         "pytest",
         "pytest_django",
         "setuptools",
+        "storages",
         "test",
         "tests",
         "typing_extensions",
@@ -50,11 +54,14 @@ RESERVED_ROUTER_ROOTS = frozenset({"me", "health", "docs", "openapi.json"})
 CHOICES = {
     "jwt_algorithm": ("RS256", "ES256", "EdDSA"),
     "login_field": ("username", "email"),
+    "database": ("sqlite", "postgresql"),
+    "key_storage": ("local", "s3"),
 }
 
 MAX_ACCESS_MINUTES = 24 * 60
 MAX_REFRESH_DAYS = 3650
 MAX_TEXT_LENGTH = 200
+MAX_PATH_LENGTH = 100
 
 
 def problem(variable: str, value: object, rule: str) -> str:
@@ -63,7 +70,8 @@ def problem(variable: str, value: object, rule: str) -> str:
 
 
 def has_control_characters(text: str) -> bool:
-    return any(ord(character) < 32 or ord(character) == 127 for character in text)
+    """Control and invisible formatting characters (line breaks, bidi overrides, zero widths)."""
+    return any(unicodedata.category(character) in {"Cc", "Cf", "Zl", "Zp"} for character in text)
 
 
 def check_text(variable: str, value: object, *, required: bool) -> list[str]:
@@ -89,6 +97,8 @@ def check_slug(value: object) -> list[str]:
                 "starting with a letter (after any leading '_')",
             )
         ]
+    if value.startswith("__"):
+        return [problem(variable, value, "must not start with '__' (Python keeps those names)")]
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
         return [problem(variable, value, "must not be a Python keyword")]
     if value in SHADOWED_NAMES or value in sys.stdlib_module_names:
@@ -115,6 +125,8 @@ def path_segments(variable: str, value: object) -> tuple[list[str], list[str]]:
     )
     if not isinstance(value, str):
         return [], [problem(variable, value, rule)]
+    if len(value) > MAX_PATH_LENGTH:
+        return [], [problem(variable, value, f"must be at most {MAX_PATH_LENGTH} characters")]
     segments = normalise_path(value).split("/")
     for segment in segments:
         if not URL_SEGMENT.fullmatch(segment) or segment in {".", ".."}:
@@ -233,6 +245,30 @@ def check_choices(answers: Mapping[str, Any]) -> list[str]:
     ]
 
 
+# Where the demo page is served (config/urls.py); the API may not start there.
+DEMO_PAGE_ROOT = "demo"
+
+
+def check_demo_page(answers: Mapping[str, Any]) -> list[str]:
+    """The demo page signs in through the web router: without it, the answer is ignored."""
+    demo_page = answers.get("demo_page")
+    if not isinstance(demo_page, bool):
+        return [problem("demo_page", demo_page, "must be yes or no")]
+    if not demo_page or answers.get("web_auth") is not True:
+        return []
+    api_path = answers.get("api_path")
+    if isinstance(api_path, str) and normalise_path(api_path).split("/")[0] == DEMO_PAGE_ROOT:
+        return [
+            problem(
+                "api_path",
+                api_path,
+                f"must not start with {DEMO_PAGE_ROOT!r} while demo_page is yes "
+                f"(the demo page is served at /{DEMO_PAGE_ROOT}/)",
+            )
+        ]
+    return []
+
+
 def validate(answers: Mapping[str, Any]) -> list[str]:
     """Return one line per problem in the answers; an empty list means they are all valid."""
     return [
@@ -242,6 +278,7 @@ def validate(answers: Mapping[str, Any]) -> list[str]:
         *check_text("author_name", answers.get("author_name"), required=False),
         *check_api_path(answers.get("api_path")),
         *check_router_paths(answers),
+        *check_demo_page(answers),
         *check_lifetimes(answers),
         *check_choices(answers),
     ]

@@ -40,6 +40,7 @@ cat <<TXT
  Demo project: $project
  Demo user:    $username / $password   (for this local demo only)
 
+ Demo page:    http://localhost:$port/demo/   (sign in in a browser, web router)
  API docs:     $api/docs
  Sign in:      curl -s $api/auth/mobile/sign-in -H 'Content-Type: application/json' \\
                  -d '{"username": "$username", "password": "$password"}'

@@ -32,4 +32,5 @@ make_venv .venvs/py311 "$(find_python 3.11)" requirements/tests.txt
 make_venv .venvs/py313 "$(find_python 3.13)" requirements/project-py313.txt
 
 export TEMPLATE_TEST_PY313="$PWD/.venvs/py313/bin/python"
-exec .venvs/py311/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"
+# loadgroup: tests marked with one xdist_group run on one worker (one server for the browser tests).
+exec .venvs/py311/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup "$@"

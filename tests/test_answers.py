@@ -26,6 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "refresh_token_lifetime_days": "30",
     "jwt_algorithm": "RS256",
     "login_field": "username",
+    "demo_page": True,
+    "database": "sqlite",
+    "key_storage": "local",
 }
 
 # (variable, bad value, other answers changed with it)
@@ -47,6 +50,7 @@ BAD_ANSWERS: list[tuple[str, Any, dict[str, Any]]] = [
     ("project_slug", "config", {}),
     ("project_slug", "ninja_simple_jwt", {}),
     ("project_slug", "json", {}),
+    ("project_slug", "storages", {}),
     ("project_slug", "café", {}),
     ("project_slug", "__", {}),
     ("project_slug", "_9", {}),
@@ -88,11 +92,42 @@ BAD_ANSWERS: list[tuple[str, Any, dict[str, Any]]] = [
     ("refresh_token_lifetime_days", "", {}),
     ("refresh_token_lifetime_days", "1", {"access_token_lifetime_minutes": "1440"}),
     ("refresh_token_lifetime_days", "100000", {}),
+    # Hostile input: look-alikes, shell metacharacters, traversal, huge values, reserved names.
+    ("project_slug", "\u0430pi", {}),  # Cyrillic small a
+    ("project_slug", "api\u200b", {}),  # zero-width space
+    ("project_slug", "api;rm -rf ~", {}),
+    ("project_slug", "$(reboot)", {}),
+    ("project_slug", "`id`", {}),
+    ("project_slug", "x" * 65, {}),
+    ("project_slug", "__init__", {}),
+    ("project_slug", "os", {}),
+    ("project_slug", "tests", {}),
+    ("project_name", "x" * 10_000, {}),
+    ("project_name", "\u202eIPA", {}),  # right-to-left override: a control-like format char
+    ("description", "two\rlines", {}),
+    ("api_path", "\u0430pi", {}),
+    ("api_path", "api/\x00", {}),
+    ("api_path", "%2e%2e/x", {}),
+    ("api_path", "api/../../etc", {}),
+    ("api_path", "a" * 300 + "/" + "b", {}),
+    ("api_path", "$(id)", {}),
+    ("api_path", ".well-known", {}),
+    ("mobile_auth_path", "auth\\mobile", {}),
+    ("mobile_auth_path", "openapi.json", {}),
+    ("web_auth_path", "auth/mobile/../web", {}),
+    ("access_token_lifetime_minutes", "\uff11\uff15", {}),  # full-width digits
+    ("access_token_lifetime_minutes", "15; drop table", {}),
     ("jwt_algorithm", "HS256", {}),
     ("jwt_algorithm", "none", {}),
     ("jwt_algorithm", "rs256", {}),
     ("login_field", "phone", {}),
     ("login_field", "", {}),
+    ("demo_page", "maybe", {}),
+    ("demo_page", None, {"web_auth": False}),
+    ("api_path", "demo", {}),
+    ("api_path", "/demo/v1", {}),
+    ("database", "mysql", {}),
+    ("key_storage", "gcs", {}),
 ]
 
 
@@ -118,6 +153,11 @@ GOOD_ANSWERS: list[dict[str, Any]] = [
     {"project_slug": "_private_api"},
     {"jwt_algorithm": "ES256", "login_field": "email"},
     {"jwt_algorithm": "EdDSA"},
+    # The demo page needs the web router: without it, the default "yes" is ignored.
+    {"web_auth": False, "demo_page": True},
+    {"api_path": "demo", "demo_page": False},
+    {"api_path": "demo", "web_auth": False},
+    {"api_path": "demos/v1"},
 ]
 
 

@@ -18,10 +18,16 @@ from typing import Any
 import jwt
 import pytest
 from conftest import NON_DEFAULT_PATHS, bake, project_env, run, start_server, stop
+from services import postgres  # noqa: F401  (a fixture)
 
 USERNAME, PASSWORD = "ada", "correct horse battery staple"
 ACCESS_MINUTES, REFRESH_DAYS = 20, 9
-ALGORITHMS = ["RS256", "ES256", "EdDSA"]
+# One served project per algorithm; one of them on a real PostgreSQL server.
+VARIANTS = {
+    "RS256": {"jwt_algorithm": "RS256"},
+    "ES256-postgresql": {"jwt_algorithm": "ES256", "database": "postgresql"},
+    "EdDSA": {"jwt_algorithm": "EdDSA"},
+}
 
 
 class Client:
@@ -52,9 +58,9 @@ class Client:
 class Site:
     """A baked, migrated project with one user, and the command line to manage it."""
 
-    def __init__(self, project: Path, python: str, algorithm: str) -> None:
+    def __init__(self, project: Path, python: str, algorithm: str, **env: str) -> None:
         self.project, self.python, self.algorithm = project, python, algorithm
-        self.env = project_env(DJANGO_SETTINGS_MODULE="config.settings.local")
+        self.env = project_env(DJANGO_SETTINGS_MODULE="config.settings.local", **env)
 
     def manage(self, *arguments: str) -> str:
         return run([self.python, "manage.py", *arguments], self.project, env=self.env).stdout
@@ -67,9 +73,9 @@ class Site:
         return (self.project / "jwt-signing.pub").read_bytes()
 
 
-def make_site(cookies: Any, python: str, **answers: Any) -> Site:
+def make_site(cookies: Any, python: str, env: dict[str, str] | None = None, **answers: Any) -> Site:
     project = bake(cookies, **answers)
-    site = Site(project, python, answers.get("jwt_algorithm", "RS256"))
+    site = Site(project, python, answers.get("jwt_algorithm", "RS256"), **(env or {}))
     site.manage("migrate", "--verbosity", "0")
     site.manage(
         "shell",
@@ -80,17 +86,22 @@ def make_site(cookies: Any, python: str, **answers: Any) -> Site:
     return site
 
 
-@pytest.fixture(scope="module", params=ALGORITHMS)
+@pytest.fixture(scope="module", params=list(VARIANTS))
 def server(
     request: pytest.FixtureRequest, cookies_session: Any, project_python: str
 ) -> Iterator[Any]:
+    answers = VARIANTS[request.param]
+    env = {}
+    if answers.get("database") == "postgresql":
+        env["DATABASE_URL"] = request.getfixturevalue("postgres").create_database("end_to_end")
     site = make_site(
         cookies_session,
         project_python,
+        env,
         **NON_DEFAULT_PATHS,
         access_token_lifetime_minutes=str(ACCESS_MINUTES),
         refresh_token_lifetime_days=str(REFRESH_DAYS),
-        jwt_algorithm=request.param,
+        **answers,
     )
     process, client = site.serve()
     try:

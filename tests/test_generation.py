@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import re
+import secrets
+import shutil
 import stat
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from conftest import NON_DEFAULT_PATHS, TEMPLATE_DIR, VENDORED_APP, bake, projec
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from packaging.requirements import Requirement
+from services import postgres, s3  # noqa: F401  (fixtures)
 
 # Each combination: an id and the answers that differ from the defaults.
 COMBINATIONS: dict[str, dict[str, Any]] = {
@@ -28,11 +32,21 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "jwt_algorithm": "EdDSA",
         "login_field": "email",
     },
-    "email_es256": {"login_field": "email", "jwt_algorithm": "ES256"},
+    "email_es256_postgresql": {
+        "login_field": "email",
+        "jwt_algorithm": "ES256",
+        "database": "postgresql",
+    },
+    "postgresql_s3_eddsa": {
+        "jwt_algorithm": "EdDSA",
+        "database": "postgresql",
+        "key_storage": "s3",
+    },
     "nested_slash_wrapped": {
         "api_path": "/v1/api/",
         "mobile_auth_path": "/clients/mobile/",
         "web_auth_path": "browser/session/",
+        "demo_page": False,
     },
     "odd_names": {
         "project_name": 'Café "Quoted" \\ API — ünïcode\'s',
@@ -194,6 +208,43 @@ def test_login_field_files_follow_the_answer(baked: tuple[Path, dict[str, Any]])
     assert ('"USERNAME_FIELD": "email"' in jwt_settings) is by_email
 
 
+def test_demo_page_files_follow_the_answers(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = baked
+    merged = {"demo_page": True, **DEFAULT_ANSWERS, **answers}
+    # The demo signs in through the web router: without it, the default "yes" is ignored.
+    wanted = merged["web_auth"] and merged["demo_page"]
+    package = next(path.parent for path in project.glob("*/users"))
+    assert (package / "demo" / "views.py").exists() is wanted
+    assert (project / "tests" / "test_demo_page.py").exists() is wanted
+    mentions = {
+        "config/urls.py": "demo.urls",
+        "config/settings/base.py": "DEMO_PAGE_ENABLED",
+        "config/settings/local.py": "DEMO_PAGE_ENABLED",
+        "config/settings/production.py": "DEMO_PAGE_ENABLED",
+        ".env.example": "DJANGO_DEMO_PAGE",
+        "pyproject.toml": '.demo" = ["assets/*"]',
+        "README.md": "## The demo page",
+    }
+    for relative, marker in mentions.items():
+        assert (marker in (project / relative).read_text()) is wanted, relative
+
+
+def test_key_storage_files_follow_the_answer(baked: tuple[Path, dict[str, Any]]) -> None:
+    project, answers = baked
+    in_s3 = answers.get("key_storage") == "s3"
+    package = next(path.parent for path in project.glob("*/users"))
+    assert (package / "key_storage.py").exists() is in_s3
+    assert (project / "tests" / "test_key_storage.py").exists() is in_s3
+    dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert ("django-storages[s3]>=1.14" in dependencies["dependencies"]) is in_s3
+    for documented in (
+        project / "config" / "settings" / "production.py",
+        project / ".env.example",
+        project / "README.md",
+    ):
+        assert ("JWT_PRIVATE_KEY_BUCKET" in documented.read_text()) is in_s3, documented
+
+
 def test_unchosen_router_leaves_no_wiring(baked: tuple[Path, dict[str, Any]]) -> None:
     project, answers = baked
     merged = {**DEFAULT_ANSWERS, **answers}
@@ -254,10 +305,76 @@ def test_django_checks_and_migrations_are_clean(
     run([project_python, "manage.py", "makemigrations", "--check", "--dry-run"], project, env=env)
 
 
-def test_own_suite_passes(baked: tuple[Path, dict[str, Any]], project_python: str) -> None:
-    project, _ = baked
+def production_env(**extra: str) -> dict[str, str]:
+    """A realistic production environment: a strong secret, real host names, no .env defaults."""
+    return project_env(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="api.example.com",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://api.example.com",
+        **extra,
+    )
+
+
+def key_storage_env(answers: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, str]:
+    """For s3 projects: two new, empty buckets on the real S3-compatible server."""
+    if answers.get("key_storage") != "s3":
+        return {}
+    server = request.getfixturevalue("s3")
+    return server.key_storage_env(
+        private_bucket=server.create_bucket("private-keys"),
+        public_bucket=server.create_bucket("public-keys"),
+        private_prefix="production",
+        public_prefix="production/public",
+    )
+
+
+def test_production_settings_pass_the_deploy_check(
+    baked: tuple[Path, dict[str, Any]], project_python: str, request: pytest.FixtureRequest
+) -> None:
+    project, answers = baked
+    env = production_env(**key_storage_env(answers, request))
+    deploy_check = [project_python, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    if answers.get("key_storage") == "s3":
+        # The checks look for the keys where production reads them: in the (empty) buckets.
+        missing = subprocess.run(
+            deploy_check, cwd=project, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert missing.returncode != 0
+        assert "ninja_simple_jwt.E002" in missing.stderr
+        assert "make_rsa" in missing.stderr
+        run([project_python, "manage.py", "make_rsa"], project, env=env)
+    run(deploy_check, project, env=env)
+
+
+def test_production_static_files_collect(
+    baked: tuple[Path, dict[str, Any]], project_python: str, request: pytest.FixtureRequest
+) -> None:
+    project, answers = baked
+    env = production_env(**key_storage_env(answers, request))
+    run([project_python, "manage.py", "collectstatic", "--noinput"], project, env=env)
+    manifest = json.loads((project / "staticfiles" / "staticfiles.json").read_text())
+    assert any(name.startswith("admin/") for name in manifest["paths"])
+    shutil.rmtree(project / "staticfiles")
+
+
+def database_env(answers: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, str]:
+    """DATABASE_URL of a fresh database on the real PostgreSQL server, for postgresql projects."""
+    if answers.get("database") != "postgresql":
+        return {}
+    server = request.getfixturevalue("postgres")
+    return {"DATABASE_URL": server.create_database(f"suite_{secrets.token_hex(4)}")}
+
+
+def test_own_suite_passes(
+    baked: tuple[Path, dict[str, Any]], project_python: str, request: pytest.FixtureRequest
+) -> None:
+    project, answers = baked
     result = run(
-        [project_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, timeout=600
+        [project_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        project,
+        env=project_env(**database_env(answers, request)),
+        timeout=600,
     )
     assert " passed" in result.stdout
     assert "skipped" not in result.stdout

@@ -80,6 +80,24 @@ def test_without_any_key_maker_it_says_what_to_run(
     assert "python manage.py make_rsa" in message
 
 
+def test_s3_projects_are_told_how_to_make_the_keys_in_s3() -> None:
+    message = post_gen.next_steps(
+        {"project_slug": "shop", "key_storage": "s3"}, "created", env_written=True
+    )
+    s3_steps = message[message.index("S3") :]
+    for needed in (
+        "DJANGO_SETTINGS_MODULE=config.settings.production",
+        "JWT_PRIVATE_KEY_BUCKET=",
+        "JWT_PUBLIC_KEY_BUCKET=",
+        "python manage.py make_rsa",
+    ):
+        assert needed in s3_steps
+    local = post_gen.next_steps(
+        {"project_slug": "shop", "key_storage": "local"}, "created", env_written=True
+    )
+    assert "S3" not in local
+
+
 @pytest.mark.parametrize("existing", ["jwt-signing.pem", "jwt-signing.pub"])
 def test_existing_keys_are_never_replaced(tmp_path: Path, existing: str) -> None:
     (tmp_path / existing).write_bytes(b"keep me")

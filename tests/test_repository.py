@@ -36,6 +36,9 @@ def test_every_prompt_has_friendly_text_and_a_rule() -> None:
         "refresh_token_lifetime_days",
         "jwt_algorithm",
         "login_field",
+        "demo_page",
+        "database",
+        "key_storage",
     ]
     assert set(context["__prompts__"]) == set(prompts)
     # The defaults themselves are valid answers (the slug as cookiecutter derives it).

@@ -4,6 +4,7 @@ The environment is read in this one place: real environment variables first, the
 ``.env`` file in the project root (the post-generation hook wrote one with a random secret key).
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -32,6 +33,11 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 
+# How many reverse proxies stand in front of the app (1 behind one load balancer). django-ninja
+# then takes the client address from X-Forwarded-For for sign-in throttling; with 0 it ignores
+# that header, which a client could otherwise forge to dodge the throttle.
+NINJA_NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -39,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "ninja",
     "ninja_simple_jwt",
     "{{ cookiecutter.project_slug }}.users",
@@ -46,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that may answer early, so every API response gets its CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -73,10 +82,21 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+{% if cookiecutter.database == "postgresql" %}
+# PostgreSQL, from DATABASE_URL (postgres://user:password@host:5432/name). The default reaches a
+# local server through its Unix socket as the current user.
+DATABASES = {
+    "default": env.db("DATABASE_URL", default="postgres:///{{ cookiecutter.project_slug }}"),
+}
+# Keep connections open between requests, and check them before reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+{% else %}
 # SQLite in the project root unless DATABASE_URL says otherwise.
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+{% endif %}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -94,6 +114,21 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# Front ends on other origins (an SPA dev server, an app on another subdomain) calling the API
+# with fetch(..., {credentials: "include"}). Only the origins listed here may read the API's
+# answers, with credentials (the refresh cookie); every other origin gets no CORS headers.
+# Comma separated, scheme and host (and port), no path: https://app.example.com
+CORS_ALLOWED_ORIGINS: list[str] = env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = True
+# The API only: the admin and the other pages are not for other origins.
+CORS_URLS_REGEX = rf"^/{re.escape(API_PATH)}/"
+{% if cookiecutter.web_auth and cookiecutter.demo_page %}
+
+# The page at /demo/ that tries the web sign-in in a browser: on in local.py, off in production
+# unless DJANGO_DEMO_PAGE=true. Switched off, its URLs answer 404.
+DEMO_PAGE_ENABLED = False
+{% endif %}
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

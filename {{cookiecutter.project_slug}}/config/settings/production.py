@@ -1,10 +1,15 @@
 """Production: everything secret or host-specific comes from environment variables.
 
-Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS. See .env.example and README.md.
+Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS{% if cookiecutter.key_storage == "s3" %}, JWT_PRIVATE_KEY_BUCKET,
+JWT_PUBLIC_KEY_BUCKET{% endif %}. See .env.example and README.md.
 """
 
 from .base import *  # noqa: F403
-from .base import env
+{% if cookiecutter.key_storage == "s3" %}
+from .base import MIDDLEWARE, NINJA_SIMPLE_JWT, env
+{% else %}
+from .base import MIDDLEWARE, env
+{% endif %}
 
 DEBUG = False
 
@@ -24,3 +29,58 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+{% if cookiecutter.web_auth and cookiecutter.demo_page %}
+
+# The web sign-in demo page at /demo/: off unless DJANGO_DEMO_PAGE=true (a staging site, say).
+DEMO_PAGE_ENABLED = env.bool("DJANGO_DEMO_PAGE", default=False)
+{% endif %}
+
+# Static files: `python manage.py collectstatic` writes them, compressed and with hashed names,
+# to STATIC_ROOT; WhiteNoise serves them from the app server with far-future cache headers.
+# (Development uses runserver's own static serving, so WhiteNoise is wired here only.)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+{% if cookiecutter.key_storage == "s3" %}
+    # The JWT signing keys, in S3 or an S3-compatible store that every instance reaches (see
+    # key_storage.py in the project package), each under its bucket's prefix (may be empty).
+    # Credentials come the standard AWS way (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,
+    # AWS_PROFILE, or the instance's role); the region from JWT_KEYS_S3_REGION, else from
+    # AWS_DEFAULT_REGION or the AWS config.
+    "jwt_private_key": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("JWT_PRIVATE_KEY_BUCKET"),
+            "location": env("JWT_PRIVATE_KEY_PREFIX", default=""),
+            "endpoint_url": env("JWT_KEYS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("JWT_KEYS_S3_REGION", default=None),
+        },
+    },
+    "jwt_public_key": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("JWT_PUBLIC_KEY_BUCKET"),
+            "location": env("JWT_PUBLIC_KEY_PREFIX", default=""),
+            "endpoint_url": env("JWT_KEYS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("JWT_KEYS_S3_REGION", default=None),
+        },
+    },
+{% endif %}
+}
+{% if cookiecutter.key_storage == "s3" %}
+
+# Sign and verify with the keys in S3; `python manage.py make_rsa` under these settings writes
+# them there. Local and test settings keep the key files in the project root.
+key_storage_module = "{{ cookiecutter.project_slug }}.key_storage"
+NINJA_SIMPLE_JWT = {
+    **NINJA_SIMPLE_JWT,
+    "JWT_PRIVATE_KEY_STORAGE": f"{key_storage_module}.private_key_storage",
+    "JWT_PUBLIC_KEY_STORAGE": f"{key_storage_module}.public_key_storage",
+}
+{% endif %}
+
+# Logs go to standard output (see LOGGING in base.py), where the process manager collects them.
