@@ -1,0 +1,541 @@
+"""The web flow in a real browser: headless Chromium (Debian's package) driven by Playwright.
+
+A baked project at non-default paths (API at /v1, web router at /v1/session, mobile router at
+/v1/app-auth) is served by runserver with its local settings. The demo page signs in; small pages
+on other origins play single-page apps. Where a cookie went is read from the request headers the
+browser itself sent (``Request.all_headers()``, which holds the real Cookie header), not inferred.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+import pytest
+from conftest import (
+    NON_DEFAULT_PATHS,
+    TEMPLATE_DIR,
+    bake,
+    free_port,
+    project_env,
+    run,
+    start_server,
+    stop,
+)
+
+# One worker runs this module (scripts/test.sh passes --dist loadgroup): one bake, one server.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Playwright's own browser download cannot work here: it drives the system's Chromium.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000  # every wait of the browser is bounded by this
+
+USERNAME, PASSWORD = "ada", "correct horse battery staple"
+API = "/v1"
+WEB = "/v1/session"  # the web router's mount, and the refresh cookie's Path
+SIGN_IN, REFRESH, SIGN_OUT = f"{WEB}/sign-in", f"{WEB}/token-refresh", f"{WEB}/sign-out"
+ME = f"{API}/me"
+COOKIE = "refresh"
+SCREENSHOT = TEMPLATE_DIR / "docs" / "demo-page.png"
+
+# A page's fetch() as a single-page app makes it; any failure comes back as {"error": ...}.
+CALL_API = """
+async ({method, url, body, token, credentials = "include", mode = "cors"}) => {
+  const headers = {};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  try {
+    const response = await fetch(url, {
+      method, headers, credentials, mode, signal: AbortSignal.timeout(10000),
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return {status: response.status, type: response.type, text: await response.text()};
+  } catch (error) {
+    return {error: String(error)};
+  }
+}
+"""
+
+
+def require_browser() -> Any:
+    """Playwright's sync API, or a skip (a failure in CI) saying what is missing."""
+    missing = []
+    try:
+        from playwright import sync_api
+    except ImportError:
+        sync_api = None
+        missing.append("the playwright package (requirements/tests.txt)")
+    if not Path(CHROMIUM).exists():
+        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does it)")
+    if missing:
+        message = "browser tests need " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return sync_api
+
+
+class Site:
+    """The baked project with one user, served by one runserver process per settings module."""
+
+    def __init__(self, project: Path, python: str, spa_origins: list[str]) -> None:
+        self.project, self.python = project, python
+        self.env = project_env(
+            DJANGO_SETTINGS_MODULE="config.settings.local",
+            DJANGO_CORS_ALLOWED_ORIGINS=",".join(spa_origins),
+        )
+        self.processes: list[Any] = []
+
+    def manage(self, *arguments: str) -> None:
+        run([self.python, "manage.py", *arguments], self.project, env=self.env)
+
+    def serve(self, settings_module: str = "config.settings.local") -> str:
+        """Start a server; its base URL, by host name, so that other localhost ports are
+        the same site."""
+        env = {**self.env, "DJANGO_SETTINGS_MODULE": settings_module}
+        process, port = start_server(self.project, self.python, env)
+        self.processes.append(process)
+        return f"http://localhost:{port}"
+
+    def public_key(self) -> bytes:
+        return (self.project / "jwt-signing.pub").read_bytes()
+
+
+class StaticOrigin:
+    """A tiny static site on its own port: the origin of a front end that calls the API."""
+
+    def __init__(self, directory: Path) -> None:
+        handler = functools.partial(QuietHandler, directory=str(directory))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def spa_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("spa")
+    (directory / "index.html").write_text(
+        '<!doctype html><meta charset="utf-8"><title>Front end</title><h1>Front end</h1>\n'
+    )
+    return directory
+
+
+@pytest.fixture(scope="module")
+def spa(spa_directory: Path) -> Iterator[StaticOrigin]:
+    """The front end whose origins the API allows: http://localhost:<port> (same site as the
+    API) and http://127.0.0.1:<port> (another site)."""
+    origin = StaticOrigin(spa_directory)
+    yield origin
+    origin.close()
+
+
+@pytest.fixture(scope="module")
+def stranger(spa_directory: Path) -> Iterator[StaticOrigin]:
+    """A front end on an origin that the API does not list (same site, another port)."""
+    origin = StaticOrigin(spa_directory)
+    yield origin
+    origin.close()
+
+
+@pytest.fixture(scope="module")
+def site(cookies_session: Any, project_python: str, spa: StaticOrigin) -> Iterator[Site]:
+    project = bake(cookies_session, **NON_DEFAULT_PATHS)
+    origins = [f"http://localhost:{spa.port}", f"http://127.0.0.1:{spa.port}"]
+    baked = Site(project, project_python, origins)
+    baked.manage("migrate", "--verbosity", "0")
+    baked.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user(username={USERNAME!r}, password={PASSWORD!r})",
+    )
+    try:
+        yield baked
+    finally:
+        for process in baked.processes:
+            stop(process)
+
+
+@pytest.fixture(scope="module")
+def api(site: Site) -> str:
+    """Base URL of the project served with its local settings."""
+    return site.serve()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = require_browser()
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS * 2
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Recorder:
+    """Every request a browser context sends, to read back the headers that really went out."""
+
+    def __init__(self) -> None:
+        self.requests: list[Any] = []
+
+    def __call__(self, request: Any) -> None:
+        self.requests.append(request)
+
+    def mark(self) -> int:
+        return len(self.requests)
+
+    def sent(self, since: int = 0) -> list[tuple[str, str, str]]:
+        """(method, path, Cookie header or "") of each request sent since ``mark()``."""
+        result = []
+        for request in self.requests[since:]:
+            headers = request.all_headers()
+            result.append((request.method, urlsplit(request.url).path, headers.get("cookie", "")))
+        return result
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    """A fresh browser profile per test (no cookies), every wait bounded."""
+    browser_context = browser.new_context(viewport={"width": 1000, "height": 900})
+    browser_context.set_default_timeout(TIMEOUT_MS)
+    browser_context.set_default_navigation_timeout(TIMEOUT_MS)
+    try:
+        yield browser_context
+    finally:
+        browser_context.close()
+
+
+@pytest.fixture
+def recorder(context: Any) -> Recorder:
+    recording = Recorder()
+    context.on("request", recording)
+    return recording
+
+
+@pytest.fixture
+def page(context: Any, recorder: Recorder) -> Any:
+    return context.new_page()
+
+
+@pytest.fixture
+def csp_violations(page: Any) -> list[str]:
+    """What the browser reported blocking under a Content-Security-Policy."""
+    reports: list[str] = []
+
+    def listen(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            reports.append(message.text)
+
+    page.on("console", listen)
+    return reports
+
+
+# --- the demo page ------------------------------------------------------------------------
+
+
+def actions_done(page: Any) -> int:
+    return int(page.get_attribute("body", "data-actions"))
+
+
+def act(page: Any, action: Callable[[], None]) -> None:
+    """Do something on the demo page and wait until the page has finished handling it."""
+    before = actions_done(page)
+    action()
+    page.wait_for_selector(f'body[data-actions="{before + 1}"]', state="attached")
+
+
+def open_demo(page: Any, api: str) -> None:
+    page.goto(f"{api}/demo/")
+    # The page's first action is a refresh with whatever cookie the browser holds.
+    page.wait_for_selector('body[data-actions="1"]', state="attached")
+
+
+def sign_in(page: Any) -> None:
+    page.fill("#login", USERNAME)
+    page.fill("#password", PASSWORD)
+    act(page, lambda: page.click("#sign-in button[type=submit]"))
+    assert page.get_attribute("#result", "data-status") == "200"
+
+
+def state(page: Any) -> str:
+    return str(page.get_attribute("#status", "data-state"))
+
+
+def shown_claims(page: Any) -> dict[str, Any]:
+    claims: dict[str, Any] = json.loads(page.text_content("#claims"))
+    return claims
+
+
+def refresh_cookies(context: Any) -> list[dict[str, Any]]:
+    return [cookie for cookie in context.cookies() if cookie["name"] == COOKIE]
+
+
+def cookie_destinations(sent: list[tuple[str, str, str]]) -> dict[str, set[str]]:
+    """Request paths split by whether the refresh cookie went with them."""
+    split: dict[str, set[str]] = {"with": set(), "without": set()}
+    for _, path, cookie_header in sent:
+        carried = any(part.strip().startswith(f"{COOKIE}=") for part in cookie_header.split(";"))
+        split["with" if carried else "without"].add(path)
+    return split
+
+
+def test_sign_in_on_the_demo_page_keeps_the_refresh_token_from_script(
+    context: Any, page: Any, csp_violations: list[str], api: str, site: Site, tmp_path: Path
+) -> None:
+    open_demo(page, api)
+    assert state(page) == "signed-out"  # no cookie yet: the refresh on load got a 401
+    assert page.get_attribute("#result", "data-status") == "401"
+
+    sign_in(page)
+    assert state(page) == "signed-in"
+    claims = shown_claims(page)
+    assert claims["username"] == USERNAME
+    assert claims["token_type"] == "access"
+
+    # The browser holds the refresh token, HttpOnly, Strict, scoped to the web router's mount.
+    [cookie] = refresh_cookies(context)
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Strict"
+    assert cookie["path"] == WEB
+    verified = jwt.decode(cookie["value"], site.public_key(), algorithms=["RS256"])
+    assert verified["token_type"] == "refresh"
+
+    # ... and script cannot see it: not in document.cookie, nor in what the page shows.
+    document_cookie = page.evaluate("document.cookie")
+    assert cookie["value"] not in document_cookie
+    assert f"{COOKIE}=" not in document_cookie
+    assert cookie["value"] not in page.text_content("#cookies")
+    # Not even on a page under the cookie's own path, where a script could see a plain cookie.
+    under_the_path = page.context.new_page()
+    under_the_path.goto(f"{api}{REFRESH}")  # a GET: 405, but a document all the same
+    assert f"{COOKIE}=" not in under_the_path.evaluate("document.cookie")
+    under_the_path.close()
+    # The access token is in memory only: no web storage holds anything.
+    assert page.evaluate("localStorage.length + sessionStorage.length") == 0
+
+    act(page, lambda: page.click("#call-me"))
+    assert page.get_attribute("#result", "data-status") == "200"
+    assert json.loads(page.text_content("#me"))["username"] == USERNAME
+    # The page's strict Content-Security-Policy (no inline script) blocked nothing it needs.
+    assert csp_violations == []
+
+    # The picture in the template's docs: regenerated only on request.
+    target = SCREENSHOT if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path / "demo.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target), full_page=True)
+    assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_reload_gets_a_new_access_token_with_the_cookie_alone(
+    page: Any, recorder: Recorder, api: str
+) -> None:
+    open_demo(page, api)
+    sign_in(page)
+    before = shown_claims(page)
+
+    since = recorder.mark()
+    page.reload()
+    page.wait_for_selector('body[data-actions="1"]', state="attached")
+    # The old access token died with the page; the refresh on load made a new one.
+    assert state(page) == "signed-in"
+    after = shown_claims(page)
+    assert after["jti"] != before["jti"]
+    assert after["user_id"] == before["user_id"]
+    assert after["token_type"] == "access"
+
+    refreshes = [r for r in recorder.requests[since:] if urlsplit(r.url).path == REFRESH]
+    assert len(refreshes) == 1
+    headers = refreshes[0].all_headers()
+    assert "authorization" not in headers  # nothing but the cookie
+    assert f"{COOKIE}=" in headers.get("cookie", "")
+    assert refreshes[0].post_data in (None, "")
+
+    act(page, lambda: page.click("#call-me"))
+    assert page.get_attribute("#result", "data-status") == "200"
+
+
+# Requests a signed-in page makes beyond the web router, each of which must go without the
+# cookie: the protected resource, the rest of the API, a path sharing the mount's leading
+# characters, the mobile router, the JWK Set, the demo's own files.
+ELSEWHERE = [
+    ("GET", ME),
+    ("GET", f"{API}/health"),
+    ("GET", f"{API}/openapi.json"),
+    ("GET", f"{WEB}x/token-refresh"),
+    ("POST", f"{API}/app-auth/token-refresh"),
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/demo/config.json"),
+    ("GET", "/"),
+]
+
+
+def cookie_scope_of_the_demo_flow(page: Any, recorder: Recorder, api: str) -> dict[str, set[str]]:
+    """Sign in, use the API everywhere, refresh, sign out; where did the cookie go?"""
+    open_demo(page, api)
+    sign_in(page)
+    since = recorder.mark()
+    act(page, lambda: page.click("#call-me"))
+    page.evaluate(
+        """async (requests) => {
+          for (const [method, path] of requests) {
+            await fetch(path, {method, signal: AbortSignal.timeout(10000)});
+          }
+        }""",
+        ELSEWHERE,
+    )
+    act(page, lambda: page.click("#refresh"))
+    assert page.get_attribute("#result", "data-status") == "200"
+    act(page, lambda: page.click("#sign-out"))
+    assert page.get_attribute("#result", "data-status") == "204"
+    return cookie_destinations(recorder.sent(since))
+
+
+def test_the_refresh_cookie_goes_to_refresh_and_sign_out_only(
+    page: Any, recorder: Recorder, api: str
+) -> None:
+    destinations = cookie_scope_of_the_demo_flow(page, recorder, api)
+    assert destinations["with"] == {REFRESH, SIGN_OUT}
+    assert {path for _, path in ELSEWHERE} <= destinations["without"]
+
+
+def test_a_widened_cookie_path_would_be_caught(page: Any, recorder: Recorder, site: Site) -> None:
+    """The check above has teeth: with the cookie's Path widened to the API, it sees the leak."""
+    settings = site.project / "config" / "settings" / "widened_cookie.py"
+    settings.write_text(
+        "from .local import *  # noqa: F403\n"
+        "from .local import NINJA_SIMPLE_JWT\n\n"
+        'NINJA_SIMPLE_JWT = {**NINJA_SIMPLE_JWT, "WEB_REFRESH_COOKIE_PATH": "/v1"}\n'
+    )
+    widened = site.serve("config.settings.widened_cookie")
+    destinations = cookie_scope_of_the_demo_flow(page, recorder, widened)
+    assert {ME, f"{API}/health", f"{API}/app-auth/token-refresh"} <= destinations["with"]
+
+
+def test_sign_out_removes_the_cookie_and_refresh_then_fails(
+    context: Any, page: Any, recorder: Recorder, api: str
+) -> None:
+    open_demo(page, api)
+    sign_in(page)
+    assert len(refresh_cookies(context)) == 1
+
+    act(page, lambda: page.click("#sign-out"))
+    assert page.get_attribute("#result", "data-status") == "204"
+    assert state(page) == "signed-out"
+    assert refresh_cookies(context) == []
+
+    since = recorder.mark()
+    act(page, lambda: page.click("#refresh"))
+    assert page.get_attribute("#result", "data-status") == "401"
+    assert state(page) == "signed-out"
+    assert cookie_destinations(recorder.sent(since))["with"] == set()
+
+    page.reload()
+    page.wait_for_selector('body[data-actions="1"]', state="attached")
+    assert state(page) == "signed-out"
+    assert page.get_attribute("#result", "data-status") == "401"
+
+
+# --- front ends on other origins -----------------------------------------------------------
+
+
+def call(page: Any, method: str, url: str, **options: Any) -> dict[str, Any]:
+    result: dict[str, Any] = page.evaluate(CALL_API, {"method": method, "url": url, **options})
+    return result
+
+
+def test_a_front_end_on_another_origin_of_the_same_site(
+    context: Any, page: Any, recorder: Recorder, api: str, spa: StaticOrigin
+) -> None:
+    # localhost:<spa> and localhost:<api> are two origins of one site: the Strict cookie flows.
+    page.goto(f"http://localhost:{spa.port}/")
+    credentials = {"username": USERNAME, "password": PASSWORD}
+    with page.expect_response(f"{api}{SIGN_IN}") as signed_in:
+        result = call(page, "POST", f"{api}{SIGN_IN}", body=credentials)
+    assert result.get("status") == 200, result
+    access = json.loads(result["text"])["access"]
+    assert signed_in.value.headers["access-control-allow-origin"] == f"http://localhost:{spa.port}"
+    assert signed_in.value.headers["access-control-allow-credentials"] == "true"
+    [cookie] = refresh_cookies(context)
+    assert (cookie["domain"], cookie["path"], cookie["httpOnly"]) == ("localhost", WEB, True)
+    assert f"{COOKIE}=" not in page.evaluate("document.cookie")
+
+    since = recorder.mark()
+    me = call(page, "GET", f"{api}{ME}", token=access)
+    assert me.get("status") == 200, me
+    assert json.loads(me["text"])["username"] == USERNAME
+
+    refreshed = call(page, "POST", f"{api}{REFRESH}")
+    assert refreshed.get("status") == 200, refreshed
+    assert set(json.loads(refreshed["text"])) == {"access"}
+
+    signed_out = call(page, "POST", f"{api}{SIGN_OUT}")
+    assert signed_out.get("status") == 204, signed_out
+    assert refresh_cookies(context) == []
+    assert call(page, "POST", f"{api}{REFRESH}").get("status") == 401
+
+    destinations = cookie_destinations(recorder.sent(since))
+    assert destinations["with"] == {REFRESH, SIGN_OUT}
+    assert ME in destinations["without"]
+
+
+def test_a_page_from_an_origin_not_allowed_cannot_read_the_api(
+    context: Any, page: Any, api: str, stranger: StaticOrigin
+) -> None:
+    page.goto(f"http://localhost:{stranger.port}/")
+    # No Access-Control-Allow-Origin for this origin: the browser rejects every fetch.
+    for credentials in ("include", "omit"):
+        result = call(page, "GET", f"{api}{API}/health", credentials=credentials)
+        assert "TypeError" in result.get("error", ""), result
+    # A JSON sign-in needs a preflight, which fails: the sign-in itself is never sent.
+    credentials_body = {"username": USERNAME, "password": PASSWORD}
+    result = call(page, "POST", f"{api}{SIGN_IN}", body=credentials_body)
+    assert "TypeError" in result.get("error", ""), result
+    assert refresh_cookies(context) == []
+    # Without CORS ("no-cors") the answer is opaque: no status, no body for the page.
+    opaque = call(page, "GET", f"{api}{API}/health", mode="no-cors")
+    assert (opaque.get("type"), opaque.get("status"), opaque.get("text")) == ("opaque", 0, "")
+
+
+def test_a_front_end_on_another_site_gets_no_strict_cookie(
+    context: Any, page: Any, api: str, spa: StaticOrigin
+) -> None:
+    """127.0.0.1 is another site than localhost: CORS allows the call, SameSite=Strict keeps
+    the refresh cookie out (the README's case for SameSite=None; Secure and CSRF thinking)."""
+    page.goto(f"http://127.0.0.1:{spa.port}/")
+    credentials = {"username": USERNAME, "password": PASSWORD}
+    result = call(page, "POST", f"{api}{SIGN_IN}", body=credentials)
+    assert result.get("status") == 200, result  # the origin is allowed: the page reads it
+    assert refresh_cookies(context) == []  # but the browser refused the cross-site cookie
+    assert call(page, "POST", f"{api}{REFRESH}").get("status") == 401
