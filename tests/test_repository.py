@@ -7,7 +7,7 @@ import json
 from conftest import TEMPLATE_DIR, load_hook, project_env, run
 
 # Named one by one: ruff would otherwise read the template folder's Jinja pyproject.toml.
-REPOSITORY_CODE = ["hooks", "tests", "local_extensions.py"]
+REPOSITORY_CODE = ["hooks", "tests", "local_extensions.py", "bench", "scripts"]
 
 
 def test_repository_code_passes_ruff(project_python: str) -> None:

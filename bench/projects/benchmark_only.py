@@ -1,0 +1,69 @@
+"""BENCHMARK ONLY: the settings every benchmark target shares. Never use them for a real site.
+
+bench/harness.py copies this module into each target's folder; each target's benchmark settings
+import it, so the three servers differ only in their auth code. What it changes, and why:
+
+- MD5 password hashing (as the test settings do): with a real hasher the sign-in benchmark would
+  measure PBKDF2's deliberate slowness, the same for every target, and nothing else.
+- DEBUG off, a fixed secret key, loopback host names only.
+- SQLite in the target's folder in WAL mode, with persistent connections and a long busy timeout,
+  so two gunicorn workers that both write ``last_login`` at sign-in wait for each other instead
+  of failing.
+"""
+
+from pathlib import Path
+from typing import Any
+
+DEBUG = False
+# SECURITY WARNING: a published, fixed key. Benchmark only.
+SECRET_KEY = "benchmark-only-secret-key-never-deploy-" + "x" * 24
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Django's startproject apps, middleware and templates: the same for every peer project.
+STARTPROJECT_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+
+def database(base_dir: Path) -> dict[str, Any]:
+    """The one SQLite database of a benchmark target."""
+    return {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(base_dir / "benchmark.sqlite3"),
+            "CONN_MAX_AGE": 600,
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+            },
+        }
+    }
