@@ -157,13 +157,14 @@ def valid_from(seconds: int) -> Times:
         pytest.param(None, issued_in(25), 401, id="default-leeway-iat-beyond"),
         pytest.param(None, valid_from(3), 200, id="default-leeway-nbf-just-ahead"),
         pytest.param(None, valid_from(25), 401, id="default-leeway-nbf-beyond"),
-        # A configured leeway of a minute.
-        pytest.param(60, expired_since(40), 200, id="minute-leeway-exp-within"),
-        pytest.param(60, expired_since(80), 401, id="minute-leeway-exp-beyond"),
-        pytest.param(60, issued_in(40), 200, id="minute-leeway-iat-within"),
-        pytest.param(60, issued_in(80), 401, id="minute-leeway-iat-beyond"),
-        pytest.param(60, valid_from(40), 200, id="minute-leeway-nbf-within"),
-        pytest.param(60, valid_from(80), 401, id="minute-leeway-nbf-beyond"),
+        # A configured leeway of half a minute (it must stay below the access lifetime, which
+        # may be as short as one minute).
+        pytest.param(30, expired_since(20), 200, id="longer-leeway-exp-within"),
+        pytest.param(30, expired_since(45), 401, id="longer-leeway-exp-beyond"),
+        pytest.param(30, issued_in(20), 200, id="longer-leeway-iat-within"),
+        pytest.param(30, issued_in(45), 401, id="longer-leeway-iat-beyond"),
+        pytest.param(30, valid_from(20), 200, id="longer-leeway-nbf-within"),
+        pytest.param(30, valid_from(45), 401, id="longer-leeway-nbf-beyond"),
         # No leeway at all.
         pytest.param(0, expired_since(3), 401, id="no-leeway-exp-past"),
         pytest.param(0, issued_in(3), 401, id="no-leeway-iat-ahead"),
