@@ -432,3 +432,90 @@ def test_missing_keys_give_a_json_503_naming_make_rsa(
     assert b"Traceback" not in response.content
     # No half-done sign-in: no refresh cookie without a token to put in it.
     assert get_jwt_settings().JWT_REFRESH_COOKIE_NAME not in response.cookies
+
+
+# --- Each key-file fault: named by the check, a JSON 503 (never a traceback), files untouched ---
+
+
+def der_private_key(private_pem: bytes) -> bytes:
+    key = serialization.load_pem_private_key(private_pem, password=None)
+    return key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+# Each fault: the private key file's content (None: no file) and mode, whether the public key
+# is the other pair's, the check's code, and whether requests are refused while it lasts.
+KeyFault = tuple[Callable[[bytes], bytes | None], int, bool, str, bool]
+E002, E004, E005, E006 = (f"ninja_simple_jwt.E00{number}" for number in (2, 4, 5, 6))
+KEY_FAULTS: dict[str, KeyFault] = {
+    "private-missing": (lambda pem: None, 0o600, False, E002, True),
+    "private-empty": (lambda pem: b"", 0o600, False, E004, True),
+    "private-truncated": (lambda pem: pem[: len(pem) // 2], 0o600, False, E004, True),
+    "private-not-pem": (der_private_key, 0o600, False, E004, True),
+    "private-readable-by-others": (lambda pem: pem, 0o644, False, E006, False),
+    "public-not-matching": (lambda pem: pem, 0o600, True, E005, True),
+}
+
+
+def write_fault(directory: Path, key_pairs: tuple[KeyPair, KeyPair], fault: str) -> None:
+    (private_pem, public_pem), (_, other_public_pem) = key_pairs
+    content, mode, other_public, _, _ = KEY_FAULTS[fault]
+    write_keys(directory, content(private_pem), other_public_pem if other_public else public_pem)
+    private_file, _ = key_files(directory)
+    if private_file.exists():
+        private_file.chmod(mode)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+@pytest.mark.parametrize("fault", list(KEY_FAULTS))
+def test_check_names_each_key_fault_and_changes_nothing(
+    base_dir: Path, key_pairs: tuple[KeyPair, KeyPair], fault: str
+) -> None:
+    write_fault(base_dir, key_pairs, fault)
+    before = snapshot(base_dir)
+
+    report = check_failure()
+
+    assert KEY_FAULTS[fault][3] in report, report
+    assert "make_rsa" in report or "chmod 600" in report, report  # and how to fix it
+    if fault != "public-not-matching":  # a pair that does not match is told as such
+        assert str(key_files(base_dir)[0]) in report, report
+    assert snapshot(base_dir) == before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+@pytest.mark.parametrize("fault", list(KEY_FAULTS))
+def test_each_key_fault_gives_json_not_a_traceback_and_changes_nothing(
+    settings: Any,
+    tmp_path: Path,
+    client: Client,
+    access_token: str,
+    key_pairs: tuple[KeyPair, KeyPair],
+    fault: str,
+) -> None:
+    # Tokens minted with the suite's keys; then the faulty files replace them.
+    settings.BASE_DIR = tmp_path
+    write_fault(tmp_path, key_pairs, fault)
+    before = snapshot(tmp_path)
+    refused = KEY_FAULTS[fault][4]
+
+    me = client.get(url("me"), headers={"Authorization": f"Bearer {access_token}"})
+    sign_in = client.post(url(SIGN_IN), CREDENTIALS, content_type="application/json")
+
+    for response in (me, sign_in):
+        assert response["Content-Type"].startswith("application/json"), response.content[:300]
+        assert b"Traceback" not in response.content
+        assert response.status_code in (200, 401, 503), response.content[:300]
+        if response.status_code == 503:
+            assert "make_rsa" in response.json()["detail"]
+    # Signing needs a sound private key that belongs to the public key: else a 503, no tokens.
+    assert sign_in.status_code == (503 if refused else 200), sign_in.content[:300]
+    assert snapshot(tmp_path) == before
+
+    output = make_rsa()  # a plain make_rsa never replaces what is there
+
+    assert "nothing changed" in output
+    assert snapshot(tmp_path) == before

@@ -11,7 +11,11 @@ from ninja_simple_jwt.auth.views.schemas import ErrorResponse
 router = Router(auth=HttpJwtAuth(), tags=["users"])
 
 
-@router.get("/me", response={200: dict[str, Any], 401: ErrorResponse}, url_name="me")
+@router.get(
+    "/me",
+    response={200: dict[str, Any], 401: ErrorResponse, 503: ErrorResponse},
+    url_name="me",
+)
 def me(request: HttpRequest) -> dict[str, Any]:
     """The caller's verified token claims. Stateless: no database query."""
     claims: dict[str, Any] = request.auth  # type: ignore[attr-defined]

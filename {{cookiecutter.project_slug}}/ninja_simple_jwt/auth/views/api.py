@@ -20,6 +20,7 @@ from ninja_simple_jwt.auth.views.schemas import (
     MobileSignInResponse,
     MobileTokenRefreshRequest,
     SignInRequest,
+    ValidationErrorResponse,
 )
 from ninja_simple_jwt.errors import InvalidTokenError
 from ninja_simple_jwt.jwt.tokens import verify_refresh_token
@@ -32,8 +33,22 @@ mobile_auth_router: Final = Router(auth=None)
 web_auth_router: Final = Router(auth=None)
 
 _SIGN_IN_ERRORS: Final = {401: ErrorResponse, 503: ErrorResponse}
+# A JSON body that cannot be parsed (400) or does not fit its schema (422).
+_BODY_ERRORS: Final = {**_SIGN_IN_ERRORS, 400: ErrorResponse, 422: ValidationErrorResponse}
 # 429 when SIGN_IN_THROTTLE_RATE is exceeded (one budget per client for both sign-in routes).
-_THROTTLED_SIGN_IN_ERRORS: Final = {**_SIGN_IN_ERRORS, 429: ErrorResponse}
+_THROTTLED_SIGN_IN_ERRORS: Final = {**_BODY_ERRORS, 429: ErrorResponse}
+# The web endpoints read the refresh token from this cookie: published so clients know it.
+_REFRESH_COOKIE_DOCS: Final = {
+    "parameters": [
+        {
+            "in": "cookie",
+            "name": get_jwt_settings().JWT_REFRESH_COOKIE_NAME,
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "The refresh token that web sign-in set (HttpOnly).",
+        }
+    ]
+}
 _SIGN_IN_THROTTLE: Final = SignInRateThrottle()
 _EXPIRED_COOKIE_DATE: Final = "Thu, 01 Jan 1970 00:00:00 GMT"
 
@@ -53,7 +68,7 @@ def mobile_sign_in(request: HttpRequest, payload: SignInRequest) -> MobileSignIn
 
 @mobile_auth_router.post(
     "/token-refresh",
-    response={200: AccessTokenResponse, **_SIGN_IN_ERRORS},
+    response={200: AccessTokenResponse, **_BODY_ERRORS},
     url_name="mobile_token_refresh",
     auth=None,
     summary="New access token from a refresh token (mobile)",
@@ -111,6 +126,7 @@ def web_sign_in(
     response={200: AccessTokenResponse, **_SIGN_IN_ERRORS},
     url_name="web_token_refresh",
     auth=None,
+    openapi_extra=_REFRESH_COOKIE_DOCS,
     summary="New access token from the refresh cookie (web)",
 )
 def web_token_refresh(request: HttpRequest) -> AccessTokenResponse:
@@ -122,6 +138,7 @@ def web_token_refresh(request: HttpRequest) -> AccessTokenResponse:
     response={204: None, **_SIGN_IN_ERRORS},
     url_name="web_sign_out",
     auth=None,
+    openapi_extra=_REFRESH_COOKIE_DOCS,
     summary="Delete the refresh cookie (web); the token itself stays valid until it expires",
 )
 def web_sign_out(request: HttpRequest, response: HttpResponse) -> HttpResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import Field, Schema
 
 __all__ = [
@@ -10,6 +12,7 @@ __all__ = [
     "MobileSignInResponse",
     "MobileTokenRefreshRequest",
     "SignInRequest",
+    "ValidationErrorResponse",
 ]
 
 # Generous bounds that still keep absurd input away from the password hasher and the database.
@@ -40,3 +43,9 @@ class AccessTokenResponse(Schema):
 
 class ErrorResponse(Schema):
     detail: str
+
+
+class ValidationErrorResponse(Schema):
+    """django-ninja's 422 body: one entry per field that failed validation."""
+
+    detail: list[dict[str, Any]]
