@@ -15,7 +15,7 @@ import json
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import jwt
@@ -30,6 +30,7 @@ __all__ = [
     "MAX_TOKEN_LENGTH",
     "REFRESH_TOKEN_TYPE",
     "REQUIRED_CLAIMS",
+    "VERIFIED_TOKEN_CACHE_SIZE",
     "MintedToken",
     "TokenType",
     "build_user_claims",
@@ -55,6 +56,9 @@ _COMPACT_JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]
 # Last characters whose unused low bits are zero (2 and 3 characters left over in the last group).
 _CANONICAL_LAST_OF_2: Final = frozenset("AQgw")
 _CANONICAL_LAST_OF_3: Final = frozenset("AEIMQUYcgkosw048")
+# Verified tokens kept per process, by their exact text (see verify_token): at most this many,
+# emptied when full, so no ordering has to be kept consistent across threads.
+VERIFIED_TOKEN_CACHE_SIZE: Final = 1024
 # Header parameters that would make the signature cover something else than the token we read
 # (RFC 7797 unencoded payload) or that we cannot honour: a token using them is refused.
 _REFUSED_HEADER_PARAMETERS: Final = frozenset({"crit", "b64"})
@@ -72,6 +76,8 @@ class _DecodeParameters:
     leeway: float
     issuer: str | None
     audience: str | None
+    # Token text -> (kid, claims) of tokens whose signature verified under these settings.
+    verified: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict, compare=False)
 
 
 _decode_parameters_cache: _DecodeParameters | None = None
@@ -266,19 +272,45 @@ def verify_token(token: str, expected_type: TokenType) -> dict[str, Any]:
     ``expected_type``. Any failure raises ``InvalidTokenError``; ``KeysUnavailableError`` if the
     public key cannot be loaded.
 
-    The token is parsed once, here: the shape test has already proven three canonical base64url
-    segments, so the header, signature and payload are decoded directly and the signature is
-    checked with PyJWT's algorithm for ``JWT_ALGORITHM`` (never the header's choice).
+    The token is parsed once: the shape test proves three canonical base64url segments, so the
+    header, signature and payload are decoded directly and the signature is checked with
+    PyJWT's algorithm for ``JWT_ALGORITHM`` (never the header's choice). A token whose signature
+    verified is remembered (``VERIFIED_TOKEN_CACHE_SIZE`` per process and settings), so reusing
+    it skips the signature check, never the others.
     """
-    if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not _is_compact_jws(token):
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidTokenError()
     parameters = _decode_parameters()
+    cached = parameters.verified.get(token)
+    if cached is None:
+        kid, claims = _verify_signature(token, parameters)
+        if len(parameters.verified) >= VERIFIED_TOKEN_CACHE_SIZE:
+            parameters.verified.clear()
+        parameters.verified[token] = (kid, claims)
+    else:
+        # A client sends the same access token with every request until it expires: its
+        # signature was checked once under these settings. Whether its key is still trusted
+        # (rotation, make_rsa --force) and every claim check are done again on each use.
+        kid, claims = cached
+        if find_verification_key(kid) is None:
+            raise InvalidTokenError()
+    if not _claims_are_valid(claims, expected_type, parameters):
+        raise InvalidTokenError()
+    # A copy: callers (request.auth) may change theirs without touching the cached claims.
+    return dict(claims)
+
+
+def _verify_signature(token: str, parameters: _DecodeParameters) -> tuple[str, dict[str, Any]]:
+    """The ``kid`` and claims of a token whose shape, header and signature are valid."""
+    if not _is_compact_jws(token):
+        raise InvalidTokenError()
     header_segment, payload_segment, signature_segment = token.split(".")
     try:
         header = _json_object(header_segment)
     except Exception as exc:
         raise InvalidTokenError() from exc
-    verification_key = find_verification_key(_key_id(header, parameters.algorithm_name))
+    kid = _key_id(header, parameters.algorithm_name)
+    verification_key = find_verification_key(kid)
     if verification_key is None:
         raise InvalidTokenError()
     signing_input = token[: len(header_segment) + 1 + len(payload_segment)].encode("ascii")
@@ -289,12 +321,9 @@ def verify_token(token: str, expected_type: TokenType) -> dict[str, Any]:
             raise InvalidTokenError()
         # Untrusted input until here: whatever the parser trips on (base64, JSON, unicode,
         # recursion), the answer is "invalid token", never a 500.
-        claims = _json_object(payload_segment)
+        return kid, _json_object(payload_segment)
     except Exception as exc:
         raise InvalidTokenError() from exc
-    if not _claims_are_valid(claims, expected_type, parameters):
-        raise InvalidTokenError()
-    return claims
 
 
 def verify_access_token(token: str) -> dict[str, Any]:
