@@ -192,6 +192,8 @@ def next_steps(answers: Mapping[str, Any], keys: str, env_written: bool) -> str:
         "  python manage.py make_rsa && python manage.py migrate && python manage.py runserver",
         "Then read README.md, and run the tests with: pytest",
     ]
+    if answers.get("web_auth") and answers.get("demo_page"):
+        lines.append("Try the web sign-in in a browser at http://localhost:8000/demo/")
     if answers.get("key_storage") == "s3":
         lines += [
             "",

@@ -140,3 +140,15 @@ def test_generating_over_an_existing_project_keeps_keys_and_env(cookies: Any) ->
     after = {name: (project / name).read_bytes() for name in before}
     assert after == before
     assert mode(project / "jwt-signing.pem") == 0o600
+
+
+@pytest.mark.parametrize(
+    ("web_auth", "demo_page", "shown"),
+    [(True, True, True), (True, False, False), (False, True, False)],
+)
+def test_next_steps_point_to_the_demo_page_when_there_is_one(
+    web_auth: bool, demo_page: bool, shown: bool
+) -> None:
+    answers = {"project_slug": "shop", "web_auth": web_auth, "demo_page": demo_page}
+    message = post_gen.next_steps(answers, "created", env_written=True)
+    assert ("http://localhost:8000/demo/" in message) is shown
