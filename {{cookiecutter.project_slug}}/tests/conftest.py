@@ -18,6 +18,8 @@ from django.test import override_settings
 from django.urls import reverse
 from ninja_simple_jwt.jwt.tokens import mint_access_token, mint_refresh_token
 
+from tests.jwt_helpers import ALGORITHMS, make_key_folders, use_keys
+
 PASSWORD = "correct horse battery staple"
 API_NAMESPACE = "api-1.0.0"
 {% if cookiecutter.login_field == "email" %}
@@ -98,3 +100,19 @@ def bearer() -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {token}"}
 
     return headers
+
+
+@pytest.fixture(scope="session")
+def key_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A key pair of every algorithm, by name, made once per run."""
+    return make_key_folders(tmp_path_factory.mktemp("algorithm-keys"))
+
+
+@pytest.fixture(params=ALGORITHMS)
+def algorithm(
+    request: pytest.FixtureRequest, settings: Any, tmp_path: Path, key_folders: dict[str, Path]
+) -> str:
+    """The project switched to this algorithm, with its own copy of a key pair of that kind."""
+    name: str = request.param
+    use_keys(settings, key_folders[name], tmp_path, name)
+    return name

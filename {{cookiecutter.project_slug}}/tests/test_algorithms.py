@@ -24,22 +24,7 @@ from ninja_simple_jwt.jwt.tokens import mint_access_token
 from ninja_simple_jwt.settings import get_jwt_settings
 
 from tests.conftest import CREDENTIALS, SIGN_IN, url
-from tests.jwt_helpers import ALGORITHMS, make_key_folders, use_keys
-
-
-@pytest.fixture(scope="module")
-def key_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return make_key_folders(tmp_path_factory.mktemp("algorithms"))
-
-
-@pytest.fixture(params=ALGORITHMS)
-def algorithm(
-    request: pytest.FixtureRequest, settings: Any, tmp_path: Path, key_folders: Any
-) -> str:
-    """The project switched to this algorithm, with its own copy of a key pair of that kind."""
-    name: str = request.param
-    use_keys(settings, key_folders[name], tmp_path, name)
-    return name
+from tests.jwt_helpers import ALGORITHMS, use_keys
 
 
 def key_files() -> tuple[Path, Path]:

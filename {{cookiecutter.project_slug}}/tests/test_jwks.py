@@ -17,8 +17,6 @@ from ninja_simple_jwt.jwt.tokens import mint_access_token
 from ninja_simple_jwt.settings import get_jwt_settings
 from pytest_django.live_server_helper import LiveServer
 
-from tests.jwt_helpers import ALGORITHMS, make_key_folders, use_keys
-
 JWKS_PATH = "/.well-known/jwks.json"
 PUBLIC_MEMBERS = {
     "RS256": {"kty", "n", "e"},
@@ -26,20 +24,6 @@ PUBLIC_MEMBERS = {
     "EdDSA": {"kty", "crv", "x"},
 }
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
-
-
-@pytest.fixture(scope="module")
-def key_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return make_key_folders(tmp_path_factory.mktemp("jwks"))
-
-
-@pytest.fixture(params=ALGORITHMS)
-def algorithm(
-    request: pytest.FixtureRequest, settings: Any, tmp_path: Path, key_folders: Any
-) -> str:
-    name: str = request.param
-    use_keys(settings, key_folders[name], tmp_path, name)
-    return name
 
 
 def current_public_key() -> Any:
