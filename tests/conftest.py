@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -52,6 +53,25 @@ def project_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def production_env(**overrides: str) -> dict[str, str]:
+    """A realistic production environment: a strong secret, real host names, no .env defaults."""
+    env = project_env(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="api.example.com",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://api.example.com",
+    )
+    env.update(overrides)
+    return env
+
+
+def loopback_production_env(**overrides: str) -> dict[str, str]:
+    """Production settings served on loopback over plain http (a real site sits behind TLS)."""
+    return production_env(
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost", DJANGO_SECURE_SSL_REDIRECT="false", **overrides
+    )
+
+
 def run(
     command: list[str], cwd: Path, *, timeout: float = 300, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -71,6 +91,16 @@ def run(
             f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
         )
     return result
+
+
+def create_user_command(username: str, password: str) -> list[str]:
+    """manage.py arguments that create a user who signs in with ``username`` and ``password``."""
+    return [
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user(username={username!r}, password={password!r})",
+    ]
 
 
 def bake(cookies: Any, **answers: Any) -> Path:

@@ -24,6 +24,7 @@ from conftest import (
     NON_DEFAULT_PATHS,
     TEMPLATE_DIR,
     bake,
+    create_user_command,
     free_port,
     project_env,
     run,
@@ -172,12 +173,7 @@ def site(cookies_session: Any, project_python: str, spa: StaticOrigin) -> Iterat
     origins = [f"http://localhost:{spa.port}", f"http://127.0.0.1:{spa.port}"]
     baked = Site(project, project_python, origins)
     baked.manage("migrate", "--verbosity", "0")
-    baked.manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_user(username={USERNAME!r}, password={PASSWORD!r})",
-    )
+    baked.manage(*create_user_command(USERNAME, PASSWORD))
     try:
         yield baked
     finally:

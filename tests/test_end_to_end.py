@@ -17,7 +17,15 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import NON_DEFAULT_PATHS, bake, project_env, run, start_server, stop
+from conftest import (
+    NON_DEFAULT_PATHS,
+    bake,
+    create_user_command,
+    project_env,
+    run,
+    start_server,
+    stop,
+)
 from services import postgres  # noqa: F401  (a fixture)
 
 USERNAME, PASSWORD = "ada", "correct horse battery staple"
@@ -77,12 +85,7 @@ def make_site(cookies: Any, python: str, env: dict[str, str] | None = None, **an
     project = bake(cookies, **answers)
     site = Site(project, python, answers.get("jwt_algorithm", "RS256"), **(env or {}))
     site.manage("migrate", "--verbosity", "0")
-    site.manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_user(username={USERNAME!r}, password={PASSWORD!r})",
-    )
+    site.manage(*create_user_command(USERNAME, PASSWORD))
     return site
 
 

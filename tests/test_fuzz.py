@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import NON_DEFAULT_PATHS, bake, project_env, run, start_server, stop
+from conftest import (
+    NON_DEFAULT_PATHS,
+    bake,
+    create_user_command,
+    project_env,
+    run,
+    start_server,
+    stop,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
@@ -73,13 +81,7 @@ def target(cookies_session: Any, project_python: str) -> Iterator[FuzzTarget]:
     manage = [project_python, "manage.py"]
     run([*manage, "migrate", "--verbosity", "0"], project, env=env)
     run(
-        [
-            *manage,
-            "shell",
-            "-c",
-            "from django.contrib.auth import get_user_model; "
-            f"get_user_model().objects.create_user(username={USERNAME!r}, password={PASSWORD!r})",
-        ],
+        [*manage, *create_user_command(USERNAME, PASSWORD)],
         project,
         env=env,
     )

@@ -15,7 +15,15 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import NON_DEFAULT_PATHS, TEMPLATE_DIR, VENDORED_APP, bake, project_env, run
+from conftest import (
+    NON_DEFAULT_PATHS,
+    TEMPLATE_DIR,
+    VENDORED_APP,
+    bake,
+    production_env,
+    project_env,
+    run,
+)
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from packaging.requirements import Requirement
@@ -303,17 +311,6 @@ def test_django_checks_and_migrations_are_clean(
     env = {**project_env(), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     run([project_python, "manage.py", "check", "--fail-level", "WARNING"], project, env=env)
     run([project_python, "manage.py", "makemigrations", "--check", "--dry-run"], project, env=env)
-
-
-def production_env(**extra: str) -> dict[str, str]:
-    """A realistic production environment: a strong secret, real host names, no .env defaults."""
-    return project_env(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="api.example.com",
-        DJANGO_CSRF_TRUSTED_ORIGINS="https://api.example.com",
-        **extra,
-    )
 
 
 def key_storage_env(answers: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, str]:

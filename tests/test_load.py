@@ -32,7 +32,14 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import NON_DEFAULT_PATHS, bake, free_port, project_env, run, wait_for_port
+from conftest import (
+    NON_DEFAULT_PATHS,
+    bake,
+    free_port,
+    loopback_production_env,
+    run,
+    wait_for_port,
+)
 from services import postgres  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("load")]
@@ -182,12 +189,8 @@ def server(
 ) -> Iterator[Server]:
     project = bake(cookies_session, **NON_DEFAULT_PATHS, database="postgresql")
     (project / "config" / "settings" / "load_test.py").write_text(LOAD_SETTINGS)
-    env = project_env(
+    env = loopback_production_env(
         DJANGO_SETTINGS_MODULE="config.settings.load_test",
-        DJANGO_SECRET_KEY="load-" + os.urandom(24).hex(),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        # Plain http on loopback; a real deployment sits behind a TLS proxy.
-        DJANGO_SECURE_SSL_REDIRECT="false",
         DATABASE_URL=postgres.create_database("load"),
     )
     manage = [project_python, "manage.py"]

@@ -29,7 +29,9 @@ import pytest
 from conftest import (
     NON_DEFAULT_PATHS,
     bake,
+    create_user_command,
     free_port,
+    loopback_production_env,
     project_env,
     run,
     wait_for_port,
@@ -223,12 +225,7 @@ def deployment(
     )
     private_bucket = s3.create_bucket("acme-auth-private")
     public_bucket = s3.create_bucket("acme-auth-public")
-    env = project_env(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY="many-instances-" + os.urandom(24).hex(),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        # The test talks plain http on loopback; a real deployment sits behind a TLS proxy.
-        DJANGO_SECURE_SSL_REDIRECT="false",
+    env = loopback_production_env(
         DATABASE_URL=postgres.create_database("many_instances"),
         **s3.key_storage_env(private_bucket, public_bucket, PRIVATE_PREFIX, PUBLIC_PREFIX),
     )
@@ -246,12 +243,7 @@ def deployment(
     site.make_rsa_output = site.manage("make_rsa")
     site.manage("collectstatic", "--noinput", "--verbosity", "0")
     site.manage("migrate", "--verbosity", "0")
-    site.manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_user(username={USERNAME!r}, password={PASSWORD!r})",
-    )
+    site.manage(*create_user_command(USERNAME, PASSWORD))
     return site
 
 

@@ -10,13 +10,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
+from ninja_simple_jwt.jwt.keys import get_verifying_key
 from ninja_simple_jwt.jwt.tokens import mint_access_token, mint_refresh_token
+from ninja_simple_jwt.settings import get_jwt_settings
 
 from tests.jwt_helpers import ALGORITHMS, make_key_folders, use_keys
 
@@ -48,6 +51,13 @@ def create_user(login: str, password: str = PASSWORD, **fields: Any) -> Any:
         username=login, password=password, email=f"{login}@example.com", **fields
     )
 {% endif %}
+
+
+def verified_claims(token: str) -> dict[str, Any]:
+    """The claims of ``token``, verified with PyJWT alone (our public key and algorithm)."""
+    algorithm = get_jwt_settings().JWT_ALGORITHM
+    claims: dict[str, Any] = jwt.decode(token, get_verifying_key(), algorithms=[algorithm])
+    return claims
 
 
 def url(name: str) -> str:

@@ -4,14 +4,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import jwt
 import pytest
 from django.contrib.auth.signals import user_logged_in
 from django.test import Client
-from ninja_simple_jwt.jwt.keys import get_verifying_key
-from ninja_simple_jwt.settings import get_jwt_settings
 
-from tests.conftest import LOGIN, LOGIN_CLAIM, PASSWORD, create_user, url
+from tests.conftest import LOGIN, LOGIN_CLAIM, PASSWORD, create_user, url, verified_claims
 
 
 def sign_in(client: Client, username: str = LOGIN, password: str = PASSWORD) -> Any:
@@ -22,18 +19,12 @@ def sign_in(client: Client, username: str = LOGIN, password: str = PASSWORD) -> 
     )
 
 
-def decode(token: str) -> dict[str, Any]:
-    algorithm = get_jwt_settings().JWT_ALGORITHM
-    claims: dict[str, Any] = jwt.decode(token, get_verifying_key(), algorithms=[algorithm])
-    return claims
-
-
 def test_sign_in_returns_both_tokens_signed_by_our_key(client: Client, user: Any) -> None:
     response = sign_in(client)
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"refresh", "access"}
-    access, refresh = decode(body["access"]), decode(body["refresh"])
+    access, refresh = verified_claims(body["access"]), verified_claims(body["refresh"])
     assert access["token_type"] == "access"
     assert refresh["token_type"] == "refresh"
     assert access["user_id"] == refresh["user_id"] == user.pk
@@ -59,7 +50,7 @@ def test_sign_in_updates_last_login_and_fires_the_signal(client: Client, user: A
     assert [signed_in.pk for signed_in in received] == [user.pk]
     user.refresh_from_db()
     assert user.last_login is not None
-    assert decode(response.json()["access"])["last_login"] is not None
+    assert verified_claims(response.json()["access"])["last_login"] is not None
 
 
 INACTIVE = "inactive@example.com" if LOGIN_CLAIM == "email" else "inactive"
@@ -100,7 +91,7 @@ def test_refresh_returns_only_a_new_access_token(
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"access"}
-    claims = decode(body["access"])
+    claims = verified_claims(body["access"])
     assert claims["token_type"] == "access"
     assert claims["user_id"] == user.pk
 
@@ -115,7 +106,7 @@ def test_refresh_carries_the_users_current_claims(
         url("mobile_token_refresh"), {"refresh": refresh_token}, content_type="application/json"
     )
     assert response.status_code == 200
-    assert decode(response.json()["access"])[LOGIN_CLAIM] == renamed
+    assert verified_claims(response.json()["access"])[LOGIN_CLAIM] == renamed
 
 
 @pytest.mark.parametrize("change", ["deactivate", "delete"])

@@ -4,14 +4,11 @@ import time
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import jwt
 import pytest
 from django.conf import settings
 from django.test import Client
-from ninja_simple_jwt.jwt.keys import get_verifying_key
-from ninja_simple_jwt.settings import get_jwt_settings
 
-from tests.conftest import LOGIN, PASSWORD, url
+from tests.conftest import LOGIN, PASSWORD, url, verified_claims
 
 COOKIE = "refresh"
 COOKIE_PATH = "/{{ cookiecutter.api_path.strip('/') }}/{{ cookiecutter.web_auth_path.strip('/') }}"
@@ -26,21 +23,15 @@ def sign_in(client: Client, password: str = PASSWORD) -> Any:
     )
 
 
-def decode(token: str) -> dict[str, Any]:
-    algorithm = get_jwt_settings().JWT_ALGORITHM
-    claims: dict[str, Any] = jwt.decode(token, get_verifying_key(), algorithms=[algorithm])
-    return claims
-
-
 def test_sign_in_puts_the_refresh_token_only_in_the_cookie(client: Client, user: Any) -> None:
     before = time.time()
     response = sign_in(client)
     assert response.status_code == 200
     assert set(response.json()) == {"access"}
-    assert decode(response.json()["access"])["token_type"] == "access"
+    assert verified_claims(response.json()["access"])["token_type"] == "access"
 
     cookie = response.cookies[COOKIE]
-    refresh = decode(cookie.value)
+    refresh = verified_claims(cookie.value)
     assert refresh["token_type"] == "refresh"
     assert refresh["user_id"] == user.pk
     assert cookie["httponly"] is True
@@ -73,7 +64,7 @@ def test_refresh_with_the_cookie_returns_a_new_access_token(client: Client, user
     response = client.post(url("web_token_refresh"))
     assert response.status_code == 200
     assert set(response.json()) == {"access"}
-    assert decode(response.json()["access"])["user_id"] == user.pk
+    assert verified_claims(response.json()["access"])["user_id"] == user.pk
 
 
 def test_refresh_without_the_cookie_is_401(client: Client, user: Any) -> None:

@@ -26,10 +26,14 @@ class HttpJwtAuth(HttpBearer):
     cannot be loaded, ``KeysUnavailableError`` becomes a 503 JSON answer.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        # Read straight from META: request.headers would first copy every header into a new
+        # mapping, which costs more than verifying the token.
+        self._meta_key = "HTTP_" + self.header.upper().replace("-", "_")
+
     def __call__(self, request: HttpRequest) -> dict[str, Any] | None:
-        # Straight from META: request.headers would first copy every header into a new mapping,
-        # which costs more than verifying the token.
-        header_value = request.META.get("HTTP_" + self.header.upper().replace("-", "_"))
+        header_value = request.META.get(self._meta_key)
         if not header_value:
             return None
         # Exactly "<scheme> <token>": one space, a case-insensitive scheme (RFC 7235) and a
