@@ -189,6 +189,11 @@ def next_steps(answers: Mapping[str, Any], keys: str, env_written: bool) -> str:
         f"  cd {slug}",
         "  python3 -m venv .venv && . .venv/bin/activate",
         "  pip install -e '.[dev]'",
+        *(
+            [f"  createdb {slug}   # or point DATABASE_URL in .env at your PostgreSQL server"]
+            if answers.get("database") == "postgresql"
+            else []
+        ),
         "  python manage.py make_rsa && python manage.py migrate && python manage.py runserver",
         "Then read README.md, and run the tests with: pytest",
     ]

@@ -293,7 +293,7 @@ def test_linters_pass(baked: tuple[Path, dict[str, Any]], project_python: str) -
 def test_pre_commit_and_ci_configs_are_valid(
     baked: tuple[Path, dict[str, Any]], project_python: str
 ) -> None:
-    project, _ = baked
+    project, answers = baked
     run(
         [project_python, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
         project,
@@ -302,6 +302,10 @@ def test_pre_commit_and_ci_configs_are_valid(
     steps = [step.get("run", "") for step in workflow["jobs"]["test"]["steps"]]
     assert "pytest" in steps
     assert any("make_rsa" in step for step in steps)
+    job = workflow["jobs"]["test"]
+    with_postgresql = answers.get("database") == "postgresql"
+    assert ("postgres" in job.get("services", {})) is with_postgresql
+    assert ("DATABASE_URL" in job.get("env", {})) is with_postgresql
 
 
 def test_django_checks_and_migrations_are_clean(

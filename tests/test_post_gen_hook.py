@@ -152,3 +152,10 @@ def test_next_steps_point_to_the_demo_page_when_there_is_one(
     answers = {"project_slug": "shop", "web_auth": web_auth, "demo_page": demo_page}
     message = post_gen.next_steps(answers, "created", env_written=True)
     assert ("http://localhost:8000/demo/" in message) is shown
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_next_steps_say_to_create_the_postgresql_database(database: str) -> None:
+    answers = {"project_slug": "shop", "database": database}
+    message = post_gen.next_steps(answers, "created", env_written=True)
+    assert ("createdb shop" in message) is (database == "postgresql")
