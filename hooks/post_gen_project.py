@@ -38,10 +38,7 @@ OPTIONAL_FILES: tuple[tuple[Callable[[Mapping[str, Any]], bool], tuple[str, ...]
         lambda answers: answers["login_field"] == "email",
         ("{slug}/users/managers.py", "tests/test_email_login.py"),
     ),
-    (
-        lambda answers: answers["key_storage"] == "s3",
-        ("{slug}/key_storage.py", "tests/test_key_storage.py"),
-    ),
+    (lambda answers: answers["key_storage"] == "s3", ("tests/test_key_storage.py",)),
 )
 
 

@@ -1,9 +1,12 @@
-"""Stateless JWT authentication for django-ninja APIs.
+"""JWT authentication for django-ninja APIs, vendored: this is your code now.
 
-A vendored, hardened copy of the behaviour of ``django-ninja-simple-jwt``: sign-in and
-token-refresh routers for mobile and web clients (sign-in throttled), the ``HttpJwtAuth``
-bearer class that protects resources, and the ``make_rsa`` command that creates and rotates
-the signing key pair (RS256, ES256 or EdDSA). Beyond the library: key ids in every token and
-the JWK Set at ``/.well-known/jwks.json`` (``ninja_simple_jwt.urls``).
-This module stays import-light on purpose: Django imports it before settings are ready.
+Sign-in and token-refresh routers for mobile and web clients, the ``HttpJwtAuth`` bearer class
+that protects resources, and the ``make_rsa`` command that creates and rotates the signing keys
+(RS256, ES256 or EdDSA); key ids in every token and a JWK Set at ``/.well-known/jwks.json``.
+
+Where things are: ``conf`` (settings), ``errors``, ``keys/`` (algorithms, storage, rotation,
+the per-process cache, diagnosis), ``tokens``, ``authentication``, ``services``, ``throttling``,
+``api`` and ``schemas``, ``jwks`` and ``urls``, ``checks``, ``management/``. The modules under
+``auth/`` and ``jwt/`` keep the library's documented import paths.
+This module stays import-light: Django imports it before settings are ready.
 """

@@ -7,22 +7,18 @@ from typing import Any
 from django.apps import AppConfig
 from django.core.signals import setting_changed
 
-__all__ = ["NinjaSimpleJwtConfig"]
 
-# Settings whose change invalidates the cached settings / the cached keys.
-_SETTINGS_CACHE_TRIGGERS = frozenset({"NINJA_SIMPLE_JWT", "DEBUG", "AUTH_USER_MODEL"})
-_KEY_CACHE_TRIGGERS = frozenset({"NINJA_SIMPLE_JWT", "BASE_DIR"})
+def _forget_cached_settings(*, setting: str, **kwargs: Any) -> None:
+    """Let ``override_settings`` and pytest-django's ``settings`` fixture apply at once."""
+    from ninja_simple_jwt.conf import get_jwt_settings
+    from ninja_simple_jwt.keys.cache import key_cache
+    from ninja_simple_jwt.tokens import forget_verified_tokens
 
-
-def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    """Let ``override_settings`` and pytest-django's ``settings`` fixture take effect at once."""
-    from ninja_simple_jwt.jwt.keys import clear_key_cache
-    from ninja_simple_jwt.settings import clear_jwt_settings_cache
-
-    if setting in _SETTINGS_CACHE_TRIGGERS:
-        clear_jwt_settings_cache()
-    if setting in _KEY_CACHE_TRIGGERS:
-        clear_key_cache()
+    if setting in ("NINJA_SIMPLE_JWT", "DEBUG", "AUTH_USER_MODEL"):
+        get_jwt_settings.cache_clear()
+        forget_verified_tokens()
+    if setting in ("NINJA_SIMPLE_JWT", "BASE_DIR", "STORAGES"):
+        key_cache.clear()
 
 
 class NinjaSimpleJwtConfig(AppConfig):
@@ -31,9 +27,6 @@ class NinjaSimpleJwtConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ninja_simple_jwt.checks import register_checks
+        from ninja_simple_jwt import checks  # noqa: F401 - registers the system checks
 
-        register_checks()
-        setting_changed.connect(
-            _on_setting_changed, dispatch_uid="ninja_simple_jwt.setting_changed"
-        )
+        setting_changed.connect(_forget_cached_settings, dispatch_uid="ninja_simple_jwt")

@@ -1,7 +1,7 @@
-"""Typed errors of ninja_simple_jwt.
+"""Typed errors, answered in one place: each is a ``ninja.errors.HttpError``.
 
-Each is a ``ninja.errors.HttpError``, so django-ninja's default handler answers it as
-``{"detail": "..."}`` JSON with the status code below: one place maps errors to responses.
+django-ninja's default handler turns them into ``{"detail": "..."}`` JSON with the status code
+below, so views raise and never build error responses themselves.
 """
 
 from __future__ import annotations
@@ -11,49 +11,42 @@ from typing import Final
 from ninja.errors import HttpError
 
 __all__ = [
-    "INVALID_CREDENTIALS_DETAIL",
-    "INVALID_TOKEN_DETAIL",
-    "KEYS_UNAVAILABLE_DETAIL",
+    "MAKE_KEYS",
+    "MAKE_KEYS_FORCE",
     "InvalidCredentialsError",
     "InvalidTokenError",
     "KeysUnavailableError",
-    "NinjaSimpleJwtError",
 ]
 
-INVALID_TOKEN_DETAIL: Final = "Invalid or expired token."  # noqa: S105 - a message, not a secret
-# One body for unknown user, wrong password and inactive user: no user enumeration.
-INVALID_CREDENTIALS_DETAIL: Final = "Invalid credentials."
-KEYS_UNAVAILABLE_DETAIL: Final = (
-    "The JWT signing keys are unavailable. Run `python manage.py make_rsa` to create them."
-)
+# The commands that fix missing or broken keys, quoted in errors, logs and check hints.
+MAKE_KEYS: Final = "python manage.py make_rsa"
+MAKE_KEYS_FORCE: Final = "python manage.py make_rsa --force"
 
 
-class NinjaSimpleJwtError(HttpError):
-    """Base class: an error answered with a JSON ``detail`` and a fixed status code."""
-
-    status_code_default: int = 500
-    detail_default: str = "Internal error."
+class _JsonHttpError(HttpError):
+    status: int = 500
+    detail: str = "Internal error."
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(self.status_code_default, message or self.detail_default)
+        super().__init__(self.status, message or self.detail)
 
 
-class InvalidTokenError(NinjaSimpleJwtError):
-    """A token is missing, malformed, expired, of the wrong type or not signed by our key (401)."""
+class InvalidTokenError(_JsonHttpError):
+    """A token is missing, malformed, expired, of the wrong type or not signed by our keys."""
 
-    status_code_default = 401
-    detail_default = INVALID_TOKEN_DETAIL
-
-
-class InvalidCredentialsError(NinjaSimpleJwtError):
-    """Sign-in failed: unknown user, wrong password or inactive user, told apart by no one (401)."""
-
-    status_code_default = 401
-    detail_default = INVALID_CREDENTIALS_DETAIL
+    status = 401
+    detail = "Invalid or expired token."
 
 
-class KeysUnavailableError(NinjaSimpleJwtError):
-    """The key pair cannot be loaded (missing, unreadable, not a key): a server problem (503)."""
+class InvalidCredentialsError(_JsonHttpError):
+    """Unknown user, wrong password or inactive user: one answer, so none can be told apart."""
 
-    status_code_default = 503
-    detail_default = KEYS_UNAVAILABLE_DETAIL
+    status = 401
+    detail = "Invalid credentials."
+
+
+class KeysUnavailableError(_JsonHttpError):
+    """The key pair cannot be loaded (missing, unreadable, not a key): a server problem."""
+
+    status = 503
+    detail = f"The JWT signing keys are unavailable. Run `{MAKE_KEYS}` to create them."

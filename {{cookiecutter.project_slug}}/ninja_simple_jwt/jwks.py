@@ -1,7 +1,7 @@
-"""The JWK Set (RFC 7517) of the public keys, for resource servers that verify our tokens.
+"""The JWK Set (RFC 7517) of the public keys, for services that verify our tokens.
 
-Serve it with ``path("", include("ninja_simple_jwt.urls"))`` in the root URLconf: it is then at
-``/.well-known/jwks.json``. A resource server needs nothing else, e.g. PyJWT's ``PyJWKClient``.
+``path("", include("ninja_simple_jwt.urls"))`` in the root URLconf serves it at
+``/.well-known/jwks.json``; a resource server needs nothing else (e.g. PyJWT's ``PyJWKClient``).
 """
 
 from __future__ import annotations
@@ -11,29 +11,26 @@ from typing import Final
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja_simple_jwt.errors import KeysUnavailableError
-from ninja_simple_jwt.jwt.keys import get_jwks
+from ninja_simple_jwt.keys.cache import key_cache
 
 __all__ = ["JWKS_MAX_AGE", "jwks_view"]
 
-# How long clients and shared caches may keep the JWK Set. Short on purpose: after
-# `make_rsa --rotate`, tokens with the new kid are issued at once, and a verifier holding an
-# older copy refuses them until its copy expires (not every client refetches on an unknown
-# kid). Five minutes keeps that window small while sparing the server a fetch per token.
+# How long clients and shared caches may keep the JWK Set. Short: after `make_rsa --rotate`,
+# tokens with the new kid are issued at once, and a verifier with an older copy refuses them
+# until its copy expires.
 JWKS_MAX_AGE: Final = 300
-_ALLOWED_METHODS: Final = ("GET", "HEAD")
 
 
-# Exempt from CSRF so that a POST is answered with the JSON 405 below rather than an HTML 403;
-# the view never changes anything.
+# Exempt from CSRF so that a POST gets the JSON 405 below rather than an HTML 403.
 @csrf_exempt
 def jwks_view(request: HttpRequest) -> HttpResponse:
-    """The current and previous public keys: public members only, with ``kid``, ``use``, ``alg``."""
-    if request.method not in _ALLOWED_METHODS:
+    """The current and previous public keys: public members only, with kid, use and alg."""
+    if request.method not in ("GET", "HEAD"):
         not_allowed = JsonResponse({"detail": "Method not allowed."}, status=405)
-        not_allowed["Allow"] = ", ".join(_ALLOWED_METHODS)
+        not_allowed["Allow"] = "GET, HEAD"
         return not_allowed
     try:
-        body = get_jwks()
+        body = key_cache.jwks()
     except KeysUnavailableError as exc:
         unavailable = JsonResponse({"detail": exc.message}, status=exc.status_code)
         unavailable["Cache-Control"] = "no-store"

@@ -1,7 +1,7 @@
-"""URLs of ninja_simple_jwt outside the API: include them at the root of the project's URLconf.
+"""URLs outside the API: ``path("", include("ninja_simple_jwt.urls"))`` at the URLconf's root.
 
-``path("", include("ninja_simple_jwt.urls"))`` serves the JWK Set at ``/.well-known/jwks.json``
-(RFC 8615 puts well-known URIs at the root), reversible as ``reverse("jwks")``.
+Serves the JWK Set at ``/.well-known/jwks.json`` (RFC 8615 puts well-known URIs at the root),
+reversible as ``reverse("jwks")``.
 """
 
 from __future__ import annotations
@@ -9,8 +9,4 @@ from __future__ import annotations
 from django.urls import path
 from ninja_simple_jwt.jwks import jwks_view
 
-__all__ = ["urlpatterns"]
-
-urlpatterns = [
-    path(".well-known/jwks.json", jwks_view, name="jwks"),
-]
+urlpatterns = [path(".well-known/jwks.json", jwks_view, name="jwks")]

@@ -133,6 +133,22 @@ DEMO_PAGE_ENABLED = False
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # The JWT signing keys, read by ninja_simple_jwt through these two aliases: files in the
+    # project root (BASE_DIR), the private key created 0600. `python manage.py make_rsa` writes
+    # them. SECURITY WARNING: never commit them (.gitignore lists them) and never serve them.
+    "jwt_private_key": {
+        "BACKEND": "ninja_simple_jwt.keys.storage.KeyFileStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600},
+    },
+    "jwt_public_key": {
+        "BACKEND": "ninja_simple_jwt.keys.storage.KeyFileStorage",
+        "OPTIONS": {"file_permissions_mode": 0o644},
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

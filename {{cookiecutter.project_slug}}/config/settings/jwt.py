@@ -3,7 +3,8 @@
 The values below are the answers given when the project was generated. The URL paths are used
 by config/urls.py and the API, and the refresh cookie's path is derived from them, so the cookie
 reaches the web router's token-refresh and sign-out endpoints and nothing else.
-Every key of NINJA_SIMPLE_JWT is documented in ninja_simple_jwt/settings.py.
+Every key of NINJA_SIMPLE_JWT is documented in ninja_simple_jwt/conf.py; where the signing keys
+are stored is the STORAGES setting (base.py, production.py).
 """
 
 from datetime import timedelta

@@ -5,11 +5,7 @@ JWT_PUBLIC_KEY_BUCKET{% endif %}. See .env.example and README.md.
 """
 
 from .base import *  # noqa: F403
-{% if cookiecutter.key_storage == "s3" %}
-from .base import MIDDLEWARE, NINJA_SIMPLE_JWT, env
-{% else %}
-from .base import MIDDLEWARE, env
-{% endif %}
+from .base import MIDDLEWARE, STORAGES, env
 
 DEBUG = False
 
@@ -43,14 +39,16 @@ MIDDLEWARE.insert(
     "whitenoise.middleware.WhiteNoiseMiddleware",
 )
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 {% if cookiecutter.key_storage == "s3" %}
-    # The JWT signing keys, in S3 or an S3-compatible store that every instance reaches (see
-    # key_storage.py in the project package), each under its bucket's prefix (may be empty).
-    # Credentials come the standard AWS way (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,
-    # AWS_PROFILE, or the instance's role); the region from JWT_KEYS_S3_REGION, else from
-    # AWS_DEFAULT_REGION or the AWS config.
+    # The JWT signing keys, in S3 or an S3-compatible store that every instance reaches, each
+    # under its bucket's prefix (may be empty); `python manage.py make_rsa` under these
+    # settings writes them there. Credentials come the standard AWS way (AWS_ACCESS_KEY_ID and
+    # AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the instance's role); the region from
+    # JWT_KEYS_S3_REGION, else AWS_DEFAULT_REGION or the AWS config.
+    # SECURITY WARNING: only this application may read the private key's bucket (or prefix).
+    # The public key's may be shared with services that verify our tokens.
     "jwt_private_key": {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -71,16 +69,5 @@ STORAGES = {
     },
 {% endif %}
 }
-{% if cookiecutter.key_storage == "s3" %}
-
-# Sign and verify with the keys in S3; `python manage.py make_rsa` under these settings writes
-# them there. Local and test settings keep the key files in the project root.
-key_storage_module = "{{ cookiecutter.project_slug }}.key_storage"
-NINJA_SIMPLE_JWT = {
-    **NINJA_SIMPLE_JWT,
-    "JWT_PRIVATE_KEY_STORAGE": f"{key_storage_module}.private_key_storage",
-    "JWT_PUBLIC_KEY_STORAGE": f"{key_storage_module}.public_key_storage",
-}
-{% endif %}
 
 # Logs go to standard output (see LOGGING in base.py), where the process manager collects them.

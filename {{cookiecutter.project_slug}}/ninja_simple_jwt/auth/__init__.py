@@ -1,1 +1,1 @@
-"""Request authentication: the bearer auth class, the stateless user and the auth routers."""
+"""The library's import paths, kept so its documentation applies as written."""

@@ -1,1 +1,1 @@
-"""Tokens (minting, verification) and their keys (algorithms, storage, rotation, JWK Set)."""
+"""The library's import paths, kept so its documentation applies as written."""

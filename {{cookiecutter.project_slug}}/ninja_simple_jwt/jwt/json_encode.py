@@ -1,4 +1,4 @@
-"""JSON encoder for token claims taken from user attributes."""
+"""The JSON encoder of token claims (the library's import path, named in its README)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ __all__ = ["TokenUserEncoder"]
 
 
 class TokenUserEncoder(DjangoJSONEncoder):
-    """Serialises claim values: dates, times, decimals, lazy strings (Django's encoder) and UUIDs.
+    """Dates, times, decimals, lazy strings (Django's encoder) and UUIDs.
 
     Subclass it and name the subclass in ``TOKEN_USER_ENCODER_CLS`` to serialise more types.
     """

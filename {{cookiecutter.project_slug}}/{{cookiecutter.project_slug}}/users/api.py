@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
-from ninja_simple_jwt.auth.views.schemas import ErrorResponse
+from ninja_simple_jwt.schemas import ErrorResponse
 
 # Every operation of this router needs `Authorization: Bearer <access token>`.
 router = Router(auth=HttpJwtAuth(), tags=["users"])

@@ -1,1 +1,1 @@
-"""Sign-in, token-refresh and sign-out endpoints."""
+"""The library's import paths, kept so its documentation applies as written."""

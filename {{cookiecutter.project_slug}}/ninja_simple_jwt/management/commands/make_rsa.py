@@ -1,4 +1,4 @@
-"""``python manage.py make_rsa [--force | --rotate]``: create or rotate the JWT signing key pair.
+"""``python manage.py make_rsa [--force | --rotate]``: create or rotate the signing key pair.
 
 The name comes from the library; the keys are of the kind ``JWT_ALGORITHM`` needs (RSA for
 RS256, EC P-256 for ES256, Ed25519 for EdDSA).
@@ -11,27 +11,23 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
-from ninja_simple_jwt.jwt.keys import (
+from ninja_simple_jwt.keys.rotation import (
     KeyPairExistsError,
     KeyRotationError,
     SavedKeyPair,
     rotate_key_pair,
     save_key_pair,
 )
-from ninja_simple_jwt.jwt.previous_keys import format_time
-
-__all__ = ["Command"]
+from ninja_simple_jwt.keys.storage import format_time
 
 
 class Command(BaseCommand):
     help = (
-        "Create the key pair that signs and verifies JWTs (of the kind JWT_ALGORITHM needs), "
-        "saved through the JWT_PRIVATE_KEY_STORAGE / JWT_PUBLIC_KEY_STORAGE storages. Existing "
-        "keys are kept unless --force (replace them) or --rotate (new signing key, the old "
-        "public key still verifies) is given."
+        "Create the key pair that signs and verifies JWTs (of the kind JWT_ALGORITHM needs) in "
+        "the JWT key storages. Existing keys are kept unless --force (replace them) or --rotate "
+        "(a new signing key; the old public key still verifies) is given."
     )
-    # The system checks report missing keys as errors: they must not stop the command that
-    # creates them.
+    # The checks report missing keys as errors: they must not stop the command that makes them.
     requires_system_checks: list[str] = []  # noqa: RUF012 - Django reads this class attribute
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -51,14 +47,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            if options["rotate"]:
-                saved = rotate_key_pair()
-            else:
-                saved = save_key_pair(force=options["force"])
+            saved = rotate_key_pair() if options["rotate"] else save_key_pair(options["force"])
         except KeyPairExistsError as exc:
             self.stdout.write(
                 "JWT keys already exist, nothing changed:\n"
-                + "".join(f"  {location}\n" for location in exc.existing_locations)
+                + "".join(f"  {location}\n" for location in exc.locations)
                 + "Use `make_rsa --rotate` for a new signing key that signs nobody out, or "
                 "`make_rsa --force` to replace them (this signs every user out)."
             )
@@ -66,35 +59,27 @@ class Command(BaseCommand):
         except (ImproperlyConfigured, KeyRotationError) as exc:
             raise CommandError(str(exc)) from exc
         except Exception as exc:
-            raise CommandError(
-                f"Could not save the JWT key pair: {type(exc).__name__}: {exc}"
-            ) from exc
-        if options["rotate"]:
-            self._report_rotation(saved)
-        else:
-            self.stdout.write(self.style.SUCCESS(f"Created a new {saved.algorithm} key pair:"))
-            self._report_pair(saved)
-
-    def _report_pair(self, saved: SavedKeyPair) -> None:
+            raise CommandError(f"Could not save the JWT keys: {type(exc).__name__}: {exc}") from exc
+        verb = "Rotated the" if options["rotate"] else "Created a new"
+        self.stdout.write(self.style.SUCCESS(f"{verb} {saved.algorithm} key pair:"))
         self.stdout.write(f"  private key: {saved.private_key_location}")
         self.stdout.write(f"  public key:  {saved.public_key_location}")
         self.stdout.write(f"  key id (kid): {saved.kid}")
+        if options["rotate"]:
+            self._report_rotation(saved)
 
     def _report_rotation(self, saved: SavedKeyPair) -> None:
-        self.stdout.write(self.style.SUCCESS(f"Rotated the {saved.algorithm} signing key:"))
-        self._report_pair(saved)
-        if saved.retired_kid is None or saved.retired_verifies_until is None:
+        if saved.retired is None or saved.retired_verifies_until is None:
             self.stdout.write("  There was no key to retire.")
         else:
             self.stdout.write(
-                f"  retired kid: {saved.retired_kid}, verifies tokens until "
+                f"  retired kid: {saved.retired.kid}, verifies tokens until "
                 f"{format_time(saved.retired_verifies_until)}"
             )
-        if saved.previous_keys_location is not None:
-            self.stdout.write(
-                f"  previous keys: {saved.previous_keys_location} "
-                f"({len(saved.previous_kids)} kept, {len(saved.dropped_kids)} expired and dropped)"
-            )
+        self.stdout.write(
+            f"  previous keys: {len(saved.kept_kids)} kept, "
+            f"{len(saved.dropped_kids)} expired and dropped"
+        )
         self.stdout.write(
             "Restart the app servers to sign with the new key at once; a running process "
             "switches when it first meets a token with the new kid."

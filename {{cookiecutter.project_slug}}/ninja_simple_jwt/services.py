@@ -1,4 +1,4 @@
-"""Sign-in and token refresh, independent of HTTP details."""
+"""Sign-in and token refresh, apart from HTTP."""
 
 from __future__ import annotations
 
@@ -10,30 +10,15 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest
+from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.errors import InvalidCredentialsError, InvalidTokenError
-from ninja_simple_jwt.jwt.tokens import (
-    ACCESS_TOKEN_TYPE,
-    REFRESH_TOKEN_TYPE,
-    MintedToken,
-    mint_access_token,
-    mint_token,
-    verify_refresh_token,
-)
-from ninja_simple_jwt.settings import get_jwt_settings
+from ninja_simple_jwt.tokens import MintedToken, mint_token, verify_token
 
-__all__ = [
-    "SignInTokens",
-    "authenticate_credentials",
-    "get_user_for_refresh_claims",
-    "refresh_access_token",
-    "sign_in",
-]
+__all__ = ["SignInTokens", "authenticate_credentials", "refresh_access_token", "sign_in"]
 
 
 @dataclass(frozen=True)
 class SignInTokens:
-    """The two tokens minted at sign-in."""
-
     refresh: MintedToken
     access: MintedToken
 
@@ -45,17 +30,15 @@ def _is_active(user: Any) -> bool:
 def authenticate_credentials(
     request: HttpRequest | None, username: str, password: str
 ) -> AbstractBaseUser:
-    """The active user matching ``username`` (on the USERNAME_FIELD setting's field) and
-    ``password``, checked through Django's authentication backends.
-
-    Unknown user, wrong password and inactive user raise the same ``InvalidCredentialsError``.
+    """The active user whose ``USERNAME_FIELD`` (the setting's) field is ``username``, checked
+    by Django's authentication backends. Unknown user, wrong password and inactive user all
+    raise the same ``InvalidCredentialsError``.
     """
     user_model = get_user_model()
     lookup_field = get_jwt_settings().USERNAME_FIELD
-    # PostgreSQL rejects NUL in strings with a 500; no account can match one anyway.
+    # PostgreSQL refuses NUL in strings with a 500; no account can match one anyway.
     if "\x00" in username or "\x00" in password:
         raise InvalidCredentialsError()
-
     user: AbstractBaseUser | None
     if lookup_field == user_model.USERNAME_FIELD:
         user = authenticate(request, username=username, password=password)
@@ -63,40 +46,33 @@ def authenticate_credentials(
         try:
             candidate = user_model._default_manager.get(**{lookup_field: username})
         except (
-            user_model.DoesNotExist,
+            ObjectDoesNotExist,
             user_model.MultipleObjectsReturned,
             ValueError,
             ValidationError,
         ):
-            # Hash anyway so an unknown account answers as slowly as a wrong password.
+            # Hash anyway, so an unknown account answers as slowly as a wrong password.
             user_model().set_password(password)
-            user_login_failed.send(
-                sender=__name__, credentials={"username": username}, request=request
-            )
+            user_login_failed.send(__name__, credentials={"username": username}, request=request)
             user = None
         else:
             user = authenticate(request, username=candidate.get_username(), password=password)
-
     if user is None or not _is_active(user):
         raise InvalidCredentialsError()
     return user
 
 
 def sign_in(request: HttpRequest, username: str, password: str) -> SignInTokens:
-    """Authenticate, fire ``user_logged_in`` (it updates ``last_login``), then mint both tokens."""
+    """Authenticate, fire ``user_logged_in`` (it updates ``last_login``), mint both tokens."""
     user = authenticate_credentials(request, username, password)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
-    return SignInTokens(
-        refresh=mint_token(user, REFRESH_TOKEN_TYPE),
-        access=mint_token(user, ACCESS_TOKEN_TYPE),
-    )
+    return SignInTokens(refresh=mint_token(user, "refresh"), access=mint_token(user, "access"))
 
 
-def get_user_for_refresh_claims(claims: dict[str, Any]) -> AbstractBaseUser:
+def user_for_refresh(claims: dict[str, Any]) -> AbstractBaseUser:
     """The active user a refresh token names, in one query; else ``InvalidTokenError``.
 
-    Looked up by the attribute that ``user_id`` maps to when it is a string (``"id"`` by default),
-    else by primary key.
+    Looked up by the attribute ``user_id`` maps to when that is a string, else by primary key.
     """
     user_model = get_user_model()
     source = get_jwt_settings().TOKEN_CLAIM_USER_ATTRIBUTE_MAP.get("user_id")
@@ -116,7 +92,7 @@ def get_user_for_refresh_claims(claims: dict[str, Any]) -> AbstractBaseUser:
     return user
 
 
-def refresh_access_token(refresh_token: str) -> str:
-    """A new access token carrying the user's current claims, for a valid refresh token."""
-    claims = verify_refresh_token(refresh_token)
-    return mint_access_token(get_user_for_refresh_claims(claims))
+def refresh_access_token(refresh_token: str) -> MintedToken:
+    """A new access token with the user's current claims, for a valid refresh token."""
+    claims = verify_token(refresh_token, "refresh")
+    return mint_token(user_for_refresh(claims), "access")

@@ -15,16 +15,15 @@ __all__ = [
     "ValidationErrorResponse",
 ]
 
-# Generous bounds that still keep absurd input away from the password hasher and the database.
-USERNAME_MAX_LENGTH = 1024
-PASSWORD_MAX_LENGTH = 4096
-
 
 class SignInRequest(Schema):
-    """Credentials. ``username`` holds the value of the USERNAME_FIELD setting (e.g. an e-mail)."""
+    """``username`` holds the value of the ``USERNAME_FIELD`` setting's field (an e-mail...).
 
-    username: str = Field(max_length=USERNAME_MAX_LENGTH)
-    password: str = Field(max_length=PASSWORD_MAX_LENGTH)
+    Generous bounds that still keep absurd input away from the hasher and the database.
+    """
+
+    username: str = Field(max_length=1024)
+    password: str = Field(max_length=4096)
 
 
 class MobileSignInResponse(Schema):
@@ -33,7 +32,7 @@ class MobileSignInResponse(Schema):
 
 
 class MobileTokenRefreshRequest(Schema):
-    # No length bound here: an over-long token is a 401 like any other bad token.
+    # No length bound: an over-long token is a 401 like any other bad token.
     refresh: str
 
 

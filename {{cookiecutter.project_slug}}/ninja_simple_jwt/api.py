@@ -1,0 +1,153 @@
+"""The auth routers. Mount them on a ``NinjaAPI`` (see the project's README).
+
+Mobile clients get both tokens in the body. Web clients get the access token in the body and
+the refresh token only in an HttpOnly cookie scoped to ``WEB_REFRESH_COOKIE_PATH``. Errors are
+raised as the typed errors of ``errors.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Final
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+from ninja_simple_jwt.conf import DEFAULTS, get_jwt_settings
+from ninja_simple_jwt.errors import InvalidTokenError
+from ninja_simple_jwt.schemas import (
+    AccessTokenResponse,
+    ErrorResponse,
+    MobileSignInResponse,
+    MobileTokenRefreshRequest,
+    SignInRequest,
+    ValidationErrorResponse,
+)
+from ninja_simple_jwt.services import refresh_access_token, sign_in
+from ninja_simple_jwt.throttling import SignInRateThrottle
+from ninja_simple_jwt.tokens import verify_token
+
+__all__ = ["mobile_auth_router", "web_auth_router"]
+
+# auth=None on routers and operations: a NinjaAPI(auth=...) default must not lock sign-in out.
+mobile_auth_router: Final = Router(auth=None)
+web_auth_router: Final = Router(auth=None)
+
+_ERRORS: Final = {401: ErrorResponse, 503: ErrorResponse}
+# A JSON body that cannot be parsed (400) or does not fit its schema (422).
+_BODY_ERRORS: Final = {**_ERRORS, 400: ErrorResponse, 422: ValidationErrorResponse}
+_SIGN_IN_ERRORS: Final = {**_BODY_ERRORS, 429: ErrorResponse}
+_SIGN_IN_THROTTLE: Final = SignInRateThrottle()
+
+
+def _cookie_docs() -> dict[str, Any]:
+    """The refresh cookie as an OpenAPI parameter, named from the raw setting.
+
+    Read when the module loads, so it is not validated here: a bad value must reach
+    ``manage.py check`` as an error, not break the import.
+    """
+    configured = getattr(settings, "NINJA_SIMPLE_JWT", None)
+    name = configured.get("JWT_REFRESH_COOKIE_NAME") if isinstance(configured, dict) else None
+    return {
+        "parameters": [
+            {
+                "in": "cookie",
+                "name": name if isinstance(name, str) else DEFAULTS["JWT_REFRESH_COOKIE_NAME"],
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "The refresh token that web sign-in set (HttpOnly).",
+            }
+        ]
+    }
+
+
+@mobile_auth_router.post(
+    "/sign-in",
+    response={200: MobileSignInResponse, **_SIGN_IN_ERRORS},
+    url_name="mobile_signin",
+    auth=None,
+    throttle=_SIGN_IN_THROTTLE,
+    summary="Sign in (mobile): both tokens in the body",
+)
+def mobile_sign_in(request: HttpRequest, payload: SignInRequest) -> MobileSignInResponse:
+    tokens = sign_in(request, payload.username, payload.password)
+    return MobileSignInResponse(refresh=tokens.refresh.token, access=tokens.access.token)
+
+
+@mobile_auth_router.post(
+    "/token-refresh",
+    response={200: AccessTokenResponse, **_BODY_ERRORS},
+    url_name="mobile_token_refresh",
+    auth=None,
+    summary="New access token from a refresh token (mobile)",
+)
+def mobile_token_refresh(
+    request: HttpRequest, payload: MobileTokenRefreshRequest
+) -> AccessTokenResponse:
+    return AccessTokenResponse(access=refresh_access_token(payload.refresh).token)
+
+
+def _set_refresh_cookie(response: HttpResponse, value: str, expires_at: int) -> None:
+    """Set (or, with an expiry in the past, delete) the cookie with its one set of attributes."""
+    jwt_settings = get_jwt_settings()
+    response.set_cookie(
+        jwt_settings.JWT_REFRESH_COOKIE_NAME,
+        value,
+        max_age=max(expires_at - int(time.time()), 0),
+        expires=None if expires_at else "Thu, 01 Jan 1970 00:00:00 GMT",
+        path=jwt_settings.WEB_REFRESH_COOKIE_PATH,
+        secure=jwt_settings.WEB_REFRESH_COOKIE_SECURE,
+        httponly=jwt_settings.WEB_REFRESH_COOKIE_HTTP_ONLY,
+        samesite=jwt_settings.WEB_REFRESH_COOKIE_SAME_SITE_POLICY,
+    )
+
+
+def _refresh_cookie(request: HttpRequest) -> str:
+    token = request.COOKIES.get(get_jwt_settings().JWT_REFRESH_COOKIE_NAME)
+    if not token:
+        raise InvalidTokenError()
+    return token
+
+
+@web_auth_router.post(
+    "/sign-in",
+    response={200: AccessTokenResponse, **_SIGN_IN_ERRORS},
+    url_name="web_signin",
+    auth=None,
+    throttle=_SIGN_IN_THROTTLE,
+    summary="Sign in (web): access token in the body, refresh token in an HttpOnly cookie",
+)
+def web_sign_in(
+    request: HttpRequest, payload: SignInRequest, response: HttpResponse
+) -> AccessTokenResponse:
+    tokens = sign_in(request, payload.username, payload.password)
+    _set_refresh_cookie(response, tokens.refresh.token, tokens.refresh.expires_at)
+    return AccessTokenResponse(access=tokens.access.token)
+
+
+@web_auth_router.post(
+    "/token-refresh",
+    response={200: AccessTokenResponse, **_ERRORS},
+    url_name="web_token_refresh",
+    auth=None,
+    openapi_extra=_cookie_docs(),
+    summary="New access token from the refresh cookie (web)",
+)
+def web_token_refresh(request: HttpRequest) -> AccessTokenResponse:
+    return AccessTokenResponse(access=refresh_access_token(_refresh_cookie(request)).token)
+
+
+@web_auth_router.post(
+    "/sign-out",
+    response={204: None, **_ERRORS},
+    url_name="web_sign_out",
+    auth=None,
+    openapi_extra=_cookie_docs(),
+    summary="Delete the refresh cookie (web); the token itself stays valid until it expires",
+)
+def web_sign_out(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    verify_token(_refresh_cookie(request), "refresh")
+    _set_refresh_cookie(response, "", expires_at=0)
+    # Returning the response itself gives a bodiless 204 on every django-ninja 1.x.
+    response.status_code = 204
+    return response

@@ -1,0 +1,151 @@
+"""``HttpJwtAuth``, which protects django-ninja operations, and the ``TokenUser`` it signs in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar, Final, NoReturn
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+from ninja_simple_jwt.conf import get_jwt_settings
+from ninja_simple_jwt.errors import InvalidTokenError
+from ninja_simple_jwt.tokens import MAX_TOKEN_LENGTH, verify_token
+
+__all__ = ["HttpJwtAuth", "TokenUser"]
+
+# RFC 7235 token68: what a compact JWT is made of.
+_TOKEN68: Final = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+class TokenUser:
+    """An authenticated user built from verified claims, without a database query.
+
+    ``pk`` and ``id`` come from the ``user_id`` claim. For each ``TOKEN_CLAIM_USER_ATTRIBUTE_MAP``
+    entry, a string mapping (``"username": "username"``) sets the attribute of that name to the
+    claim's value; a callable mapping sets the attribute named after the claim. Claims never
+    replace this class's own properties and methods. A token carries no permissions: ``has_perm``
+    is true only for a superuser claim, as Django's own check is for an active superuser.
+    """
+
+    # Defaults a claim may override.
+    is_staff: bool = False
+    is_superuser: bool = False
+    username: str = ""
+    _PROTECTED_NAMES: ClassVar[frozenset[str]]
+
+    def __init__(self, claims: Mapping[str, Any]) -> None:
+        self._claims: Mapping[str, Any] = MappingProxyType(dict(claims))
+        for claim, source in get_jwt_settings().TOKEN_CLAIM_USER_ATTRIBUTE_MAP.items():
+            attribute = source if isinstance(source, str) else claim
+            public = attribute not in self._PROTECTED_NAMES and not attribute.startswith("_")
+            if claim in self._claims and public:
+                setattr(self, attribute, self._claims[claim])
+
+    @property
+    def claims(self) -> Mapping[str, Any]:
+        """Every verified claim of the token (read-only)."""
+        return self._claims
+
+    @property
+    def pk(self) -> Any:
+        return self._claims.get("user_id")
+
+    @property
+    def id(self) -> Any:
+        return self._claims.get("user_id")
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    @property
+    def is_active(self) -> bool:
+        return True  # tokens are only minted and refreshed for active users
+
+    def get_username(self) -> str:
+        """The sign-in name: the claim mapped to the ``USERNAME_FIELD`` setting."""
+        field = get_jwt_settings().USERNAME_FIELD
+        value = None if field.startswith("_") else getattr(self, field, None)
+        return str(self.username if value is None or callable(value) else value)
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.is_superuser is True
+
+    def has_perms(self, perm_list: Any, obj: object = None) -> bool:
+        return self.is_superuser is True
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_superuser is True
+
+    def save(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise NotImplementedError("A TokenUser comes from a token; load the user model to save.")
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise NotImplementedError("A TokenUser comes from a token; load the user model to delete.")
+
+    def __str__(self) -> str:
+        return self.get_username() or f"TokenUser {self.pk}"
+
+    def __repr__(self) -> str:
+        return f"<TokenUser pk={self.pk!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TokenUser) and self.pk == other.pk
+
+    def __hash__(self) -> int:
+        return hash((TokenUser, self.pk))
+
+
+TokenUser._PROTECTED_NAMES = frozenset(
+    name
+    for klass in TokenUser.__mro__
+    for name, value in vars(klass).items()
+    if isinstance(value, property) or callable(value)
+) | {"claims", "_claims"}
+
+
+class HttpJwtAuth(HttpBearer):
+    """``Authorization: Bearer <access token>``, verified without a database query.
+
+    django-ninja's ``HttpBearer`` contract: return the principal (the verified claims, which
+    django-ninja puts in ``request.auth``) or ``None``, and django-ninja answers 401. On success
+    ``request.user`` is a ``TokenUser``. Unloadable keys are a 503 JSON answer.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Straight from META: request.headers would first copy every header.
+        self._meta_key = "HTTP_" + self.header.upper().replace("-", "_")
+
+    def __call__(self, request: HttpRequest) -> dict[str, Any] | None:
+        value = request.META.get(self._meta_key)
+        if not value:
+            return None
+        # Exactly "<scheme> <token68>": one space, the scheme in any case (RFC 7235).
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != self.openapi_scheme or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        if not _TOKEN68.fullmatch(token):
+            return None
+        return self.authenticate(request, token)
+
+    def authenticate(self, request: HttpRequest, token: str) -> dict[str, Any] | None:
+        try:
+            claims = verify_token(token, "access")
+        except InvalidTokenError:
+            return None
+        user = TokenUser(claims)
+        # Replace, never mutate, whatever user the session middleware attached.
+        request.user = user  # type: ignore[assignment]
+
+        async def token_user() -> TokenUser:
+            return user
+
+        request.auser = token_user  # type: ignore[assignment]
+        return claims

@@ -1,0 +1,209 @@
+"""Where the keys live: Django storages, named by ``STORAGES`` alias, and the key file storage.
+
+The project declares the aliases (``jwt_private_key`` and ``jwt_public_key`` by default) in its
+``STORAGES`` setting: local files here, S3 through django-storages in production, or any other
+``Storage``. ``JWT_*_KEY_STORAGE`` may also hold, as in the library, the import string of a
+``Storage`` instance. Everything goes through the ``Storage`` API.
+
+Beside the public key, ``make_rsa --rotate`` keeps the previous-keys document
+(``JWT_PREVIOUS_PUBLIC_KEYS_PATH``): the retired public keys that still verify tokens::
+
+    {"keys": [{"kid": "<thumbprint>", "retired_at": "2025-01-31T12:00:00Z", "pem": "..."}]}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.core.files.utils import validate_file_name
+from django.utils.deconstruct import deconstructible
+from django.utils.module_loading import import_string
+from ninja_simple_jwt.conf import DEFAULTS, Algorithm, get_jwt_settings
+from ninja_simple_jwt.keys.algorithms import PublicKey, key_id, load_public_key, public_key_pem
+
+__all__ = [
+    "KeyFileStorage",
+    "RetiredKey",
+    "describe_location",
+    "format_time",
+    "key_storage",
+    "parse_previous_keys",
+    "read_bytes",
+    "replace_file",
+    "serialize_previous_keys",
+]
+
+PRIVATE_KEY_FILE_MODE: Final = 0o600
+
+
+@deconstructible(path="ninja_simple_jwt.keys.storage.KeyFileStorage")
+class KeyFileStorage(FileSystemStorage):
+    """A ``FileSystemStorage`` for key files, rooted at ``settings.BASE_DIR`` unless given one.
+
+    The root is read on every use, so tests can move it with ``override_settings(BASE_DIR=...)``.
+    A file gets its mode (``file_permissions_mode``, 0o600 if unset) in the system call that
+    creates it, so a private key is never readable by others, not even for an instant; saving
+    over an existing name raises ``FileExistsError`` instead of picking another name.
+    """
+
+    def __init__(self, location: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(location=location, **kwargs)
+        self._explicit_location = location
+
+    @property
+    def base_location(self) -> str:
+        if self._explicit_location is not None:
+            return os.fspath(self._explicit_location)
+        base_dir = getattr(settings, "BASE_DIR", None)
+        return os.fspath(base_dir) if base_dir else os.getcwd()
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        # Never another name: a key saved as "jwt-signing_a1b2c3.pem" would be lost.
+        validate_file_name(name, allow_relative_path=True)
+        return name
+
+    def _save(self, name: str, content: File[Any]) -> str:
+        path = Path(self.path(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = self.file_permissions_mode or PRIVATE_KEY_FILE_MODE
+        # O_EXCL: fail if the name exists (a symlink too); the mode applies from creation on.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        descriptor = os.open(path, flags, mode)
+        try:
+            os.fchmod(descriptor, mode)  # the umask may have removed bits
+            with os.fdopen(descriptor, "wb", closefd=False) as output:
+                for chunk in content.chunks():
+                    output.write(chunk.encode() if isinstance(chunk, str) else chunk)
+        except BaseException:
+            path.unlink(missing_ok=True)  # no half-written key
+            raise
+        finally:
+            os.close(descriptor)
+        return name
+
+
+def key_storage(which: Literal["private", "public"]) -> Storage:
+    """The storage of the private or public key, per ``JWT_PRIVATE_KEY_STORAGE`` and co."""
+    setting = f"JWT_{which.upper()}_KEY_STORAGE"
+    name: str = getattr(get_jwt_settings(), setting)
+    if name in storages.backends:
+        return storages[name]
+    if name == DEFAULTS[setting]:
+        # No STORAGES entry: files in the project root, like the library.
+        return _DEFAULT_STORAGES[which]
+    try:
+        storage = import_string(name)
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            f"NINJA_SIMPLE_JWT[{setting!r}] is neither a STORAGES alias nor importable: {exc}"
+        ) from exc
+    if not isinstance(storage, Storage):
+        raise ImproperlyConfigured(
+            f"NINJA_SIMPLE_JWT[{setting!r}] must name a Storage instance, {name!r} is {storage!r}."
+        )
+    return storage
+
+
+_DEFAULT_STORAGES: Final = {
+    "private": KeyFileStorage(file_permissions_mode=PRIVATE_KEY_FILE_MODE),
+    "public": KeyFileStorage(file_permissions_mode=0o644),
+}
+
+
+def describe_location(storage: Storage, name: str) -> str:
+    """A file path for local storages, else the name and the storage class."""
+    try:
+        return storage.path(name)
+    except NotImplementedError:
+        return f"{name} (in {type(storage).__module__}.{type(storage).__qualname__})"
+
+
+def read_bytes(storage: Storage, name: str) -> bytes:
+    with storage.open(name, "rb") as key_file:
+        data = key_file.read()
+    return data.encode() if isinstance(data, str) else bytes(data)
+
+
+def replace_file(storage: Storage, name: str, content: bytes, private: bool = False) -> str:
+    """Save ``content`` as ``name``, deleting what is there; return its location."""
+    if storage.exists(name):
+        storage.delete(name)
+    saved = storage.save(name, ContentFile(content))
+    if (
+        private
+        and isinstance(storage, FileSystemStorage)
+        and not isinstance(storage, KeyFileStorage)
+    ):
+        # A plain FileSystemStorage applies FILE_UPLOAD_PERMISSIONS (often 0o644): tighten it.
+        os.chmod(storage.path(saved), PRIVATE_KEY_FILE_MODE)
+    if saved != name:
+        raise OSError(f"The storage saved {name!r} as {saved!r}; the app would not find it.")
+    return describe_location(storage, saved)
+
+
+@dataclass(frozen=True)
+class RetiredKey:
+    """A retired public key that still verifies the tokens it signed."""
+
+    kid: str
+    public_key: PublicKey
+    retired_at: datetime
+
+
+def format_time(moment: datetime) -> str:
+    """ISO 8601 in UTC to the second, e.g. ``2025-01-31T12:00:00Z``."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def parse_previous_keys(data: bytes, algorithm: Algorithm) -> tuple[RetiredKey, ...]:
+    """The keys of a previous-keys document; ``ValueError`` saying what is wrong with it."""
+    document = json.loads(data)  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+    entries = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError('expected an object with a "keys" list.')
+    keys = []
+    for index, entry in enumerate(entries):
+        where = f"keys[{index}]"
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(member), str) for member in ("kid", "pem", "retired_at")
+        ):
+            raise ValueError(f"{where} needs the strings kid, pem and retired_at.")
+        try:
+            public_key = load_public_key(entry["pem"].encode(), algorithm)
+        except ValueError as exc:
+            raise ValueError(f"{where}.pem cannot verify tokens: {exc}") from exc
+        if key_id(public_key) != entry["kid"]:
+            raise ValueError(f"{where}.kid {entry['kid']!r} is not the thumbprint of its key.")
+        retired_at = datetime.fromisoformat(entry["retired_at"])
+        if retired_at.tzinfo is None:
+            raise ValueError(f"{where}.retired_at has no time zone (write it in UTC, with Z).")
+        keys.append(RetiredKey(entry["kid"], public_key, retired_at))
+    if len({key.kid for key in keys}) != len(keys):
+        raise ValueError("a kid appears more than once.")
+    return tuple(keys)
+
+
+def serialize_previous_keys(keys: list[RetiredKey]) -> bytes:
+    ordered = sorted(keys, key=lambda key: key.retired_at, reverse=True)
+    entries = [
+        {
+            "kid": key.kid,
+            "retired_at": format_time(key.retired_at),
+            "pem": public_key_pem(key.public_key).decode(),
+        }
+        for key in ordered
+    ]
+    return (json.dumps({"keys": entries}, indent=2) + "\n").encode()

@@ -1,0 +1,41 @@
+"""Sign-in throttling with django-ninja's own throttle, at the ``SIGN_IN_THROTTLE_RATE`` setting.
+
+django-ninja keeps one throttle object per operation, shared by every request and thread. This
+one reads the rate on each request (so setting changes apply at once) and counts with a fresh
+``AnonRateThrottle``, kept per thread for ``wait()``: no per-request state is shared.
+
+Clients are told apart as django-ninja does it (``NINJA_NUM_PROXIES``): behind a reverse proxy,
+set it, or every client appears as the proxy.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.http import HttpRequest
+from ninja.throttling import AnonRateThrottle, BaseThrottle
+from ninja_simple_jwt.conf import get_jwt_settings
+
+__all__ = ["SignInRateThrottle"]
+
+
+class _SignInAttempts(AnonRateThrottle):
+    # One budget per client for both sign-in endpoints, apart from any "anon" throttle.
+    scope = "ninja_simple_jwt_sign_in"
+
+
+class SignInRateThrottle(BaseThrottle):
+    """At most ``SIGN_IN_THROTTLE_RATE`` sign-in attempts per client; over it, 429."""
+
+    def __init__(self) -> None:
+        self._current = threading.local()
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        rate = get_jwt_settings().SIGN_IN_THROTTLE_RATE
+        attempts = None if rate is None else _SignInAttempts(rate)
+        self._current.attempts = attempts
+        return attempts is None or attempts.allow_request(request)
+
+    def wait(self) -> float | None:
+        attempts: _SignInAttempts | None = getattr(self._current, "attempts", None)
+        return None if attempts is None else attempts.wait()
