@@ -4,7 +4,7 @@ Runs inside a baked project (its folder on PYTHONPATH, DJANGO_SETTINGS_MODULE se
 the benchmark settings). For RS256, ES256 and EdDSA it makes a key pair with ``make_rsa`` in a
 temporary BASE_DIR (the app's key storage follows BASE_DIR), then times, in microseconds:
 
-- ``verify_access_token(token)`` and ``mint_access_token(user)`` of ``ninja_simple_jwt``
+- ``verify_token(token, "access")`` and ``mint_token(user, "access")`` of ``ninja_simple_jwt``
   (verification both on a token's first use and on its reuse, which skips the signature check);
 - ``HttpJwtAuth`` on a request carrying the token (what a protected request pays for auth);
 - the floor: ``jwt.decode`` / ``jwt.encode`` of PyJWT with the key already parsed;
@@ -75,9 +75,9 @@ def measure(algorithm: str) -> dict[str, float]:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import RequestFactory, override_settings
+    from ninja_simple_jwt import tokens
     from ninja_simple_jwt.auth.ninja_auth import HttpJwtAuth
-    from ninja_simple_jwt.jwt import tokens
-    from ninja_simple_jwt.jwt.keys import find_verification_key, get_signing_key_with_id
+    from ninja_simple_jwt.keys.cache import key_cache
 
     with (
         tempfile.TemporaryDirectory() as base_dir,
@@ -89,12 +89,12 @@ def measure(algorithm: str) -> dict[str, float]:
         call_command("make_rsa", stdout=io.StringIO())
         # An unsaved user: minting reads its attributes only, never the database.
         user = get_user_model()(pk=1, **{get_user_model().USERNAME_FIELD: "bench"})
-        token = tokens.mint_access_token(user)
-        tokens.verify_access_token(token)  # loads and caches the keys
-        signing_key = get_signing_key_with_id()
-        verification_key = find_verification_key(signing_key.kid)
-        assert verification_key is not None
-        private_key, public_key = signing_key.private_key, verification_key.public_key
+        token = tokens.mint_token(user, "access").token
+        tokens.verify_token(token, "access")  # loads and caches the keys
+        signing_key = key_cache.signing_key()
+        public_key = key_cache.find(signing_key.kid)
+        assert public_key is not None
+        private_key = signing_key.private_key
 
         claims = jwt.decode(token, public_key, algorithms=[algorithm])
         headers = {"kid": signing_key.kid}
@@ -109,16 +109,14 @@ def measure(algorithm: str) -> dict[str, float]:
 
         # The app remembers tokens whose signature it verified; "first use" empties that
         # memory before each call (as for a token this process has not seen), "reuse" does not.
-        verified = tokens._decode_parameters().verified
-
         def verify_first_use() -> dict[str, Any]:
-            verified.clear()
-            return tokens.verify_access_token(token)
+            tokens.forget_verified_tokens()
+            return tokens.verify_token(token, "access")
 
         verification = time_per_call(
             {
                 "verify_app_us": verify_first_use,
-                "verify_app_reuse_us": lambda: tokens.verify_access_token(token),
+                "verify_app_reuse_us": lambda: tokens.verify_token(token, "access"),
                 "verify_pyjwt_us": lambda: jwt.decode(token, public_key, algorithms=[algorithm]),
                 "verify_signature_us": lambda: signer.verify(message, public_key, signature),
                 "auth_class_us": lambda: auth(request),
@@ -126,7 +124,7 @@ def measure(algorithm: str) -> dict[str, float]:
         )
         minting = time_per_call(
             {
-                "mint_app_us": lambda: tokens.mint_access_token(user),
+                "mint_app_us": lambda: tokens.mint_token(user, "access"),
                 "mint_pyjwt_us": lambda: jwt.encode(
                     claims, private_key, algorithm=algorithm, headers=headers
                 ),

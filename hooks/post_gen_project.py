@@ -28,8 +28,6 @@ RSA_KEY_BITS = 2048
 # Files that only some answers need: (does the project need them?, paths), the paths relative
 # to the project root with "{slug}" standing for the package.
 OPTIONAL_FILES: tuple[tuple[Callable[[Mapping[str, Any]], bool], tuple[str, ...]], ...] = (
-    (lambda answers: answers["mobile_auth"], ("tests/test_mobile_auth.py",)),
-    (lambda answers: answers["web_auth"], ("tests/test_web_auth.py",)),
     (
         lambda answers: answers["web_auth"] and answers["demo_page"],
         ("{slug}/demo", "tests/test_demo_page.py"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
+from pathlib import Path
 
-from conftest import TEMPLATE_DIR, load_hook, project_env, run
+from conftest import TEMPLATE_DIR, VENDORED_APP, load_hook, project_env, run
 
 # Named one by one: ruff would otherwise read the template folder's Jinja pyproject.toml.
 REPOSITORY_CODE = ["hooks", "tests", "local_extensions.py", "bench", "scripts"]
@@ -49,3 +51,44 @@ def test_every_prompt_has_friendly_text_and_a_rule() -> None:
     }
     defaults["project_slug"] = "my_secure_api"
     assert pre_gen.validate(defaults) == []
+
+
+def test_vendored_app_stays_readable_in_one_sitting() -> None:
+    """Every owner inherits the app: at most 2,400 lines without its tests and migrations, and
+    no module over 300 lines."""
+    modules = {
+        path.relative_to(VENDORED_APP): len(path.read_text().splitlines())
+        for path in VENDORED_APP.rglob("*.py")
+        if not {"tests", "migrations", "__pycache__"} & set(path.relative_to(VENDORED_APP).parts)
+    }
+    assert sum(modules.values()) <= 2400, sum(modules.values())
+    assert {path: lines for path, lines in modules.items() if lines > 300} == {}
+
+
+def test_one_import_path_per_name_in_the_vendored_app() -> None:
+    """Only the library's documented paths re-export names defined elsewhere."""
+    documented = {
+        Path("auth/ninja_auth.py"),
+        Path("auth/views/api.py"),
+    }
+    for path in VENDORED_APP.rglob("*.py"):
+        relative = path.relative_to(VENDORED_APP)
+        if "tests" in relative.parts or relative in documented:
+            continue
+        tree = ast.parse(path.read_text())
+        exported = next(
+            (
+                ast.literal_eval(node.value)
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                and any(getattr(target, "id", None) == "__all__" for target in node.targets)
+            ),
+            [],
+        )
+        imported = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        assert not set(exported) & imported, (relative, set(exported) & imported)

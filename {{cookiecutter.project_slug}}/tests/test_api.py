@@ -1,13 +1,12 @@
 """The example resources and the OpenAPI docs."""
 
-from collections.abc import Callable
 from typing import Any
 
 import jwt
 import pytest
 from django.test import Client
 
-from tests.conftest import LOGIN, LOGIN_CLAIM, url
+from tests.conftest import LOGIN, LOGIN_CLAIM, bearer, url
 
 
 def test_health_is_open(client: Client) -> None:
@@ -16,9 +15,7 @@ def test_health_is_open(client: Client) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_me_returns_the_callers_claims(
-    client: Client, user: Any, access_token: str, bearer: Callable[[str], dict[str, str]]
-) -> None:
+def test_me_returns_the_callers_claims(client: Client, user: Any, access_token: str) -> None:
     response = client.get(url("me"), headers=bearer(access_token))
     assert response.status_code == 200
     claims = response.json()

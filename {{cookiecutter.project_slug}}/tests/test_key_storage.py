@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from ninja_simple_jwt.jwt.key_storage import get_private_key_storage, get_public_key_storage
-from ninja_simple_jwt.storage import ProjectRootStorage
+from django.conf import settings
+from ninja_simple_jwt.keys.storage import KeyFileStorage, key_storage
 
 # Prints what the production settings made of the environment, as JSON.
 PROBE = """
@@ -21,7 +21,7 @@ import django
 
 django.setup()
 from django.conf import settings
-from ninja_simple_jwt.jwt.key_storage import get_private_key_storage, get_public_key_storage
+from ninja_simple_jwt.keys.storage import key_storage
 
 def describe(storage):
     return {
@@ -33,19 +33,17 @@ def describe(storage):
     }
 
 print(json.dumps({
-    "private": describe(get_private_key_storage()),
-    "public": describe(get_public_key_storage()),
-    "jwt_settings": {
-        key: value
-        for key, value in settings.NINJA_SIMPLE_JWT.items()
-        if key.endswith("_KEY_STORAGE")
+    "private": describe(key_storage("private")),
+    "public": describe(key_storage("public")),
+    "aliases": {
+        alias: settings.STORAGES[alias]["BACKEND"]
+        for alias in ("jwt_private_key", "jwt_public_key")
     },
 }))
 """
 
 # Where manage.py is (the suite moves settings.BASE_DIR to its throw-away keys).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-KEY_STORAGE_MODULE = "{{ cookiecutter.project_slug }}.key_storage"
 
 S3_ENVIRONMENT = {
     "JWT_PRIVATE_KEY_BUCKET": "acme-auth-private",
@@ -93,9 +91,10 @@ def test_production_key_storages_are_s3_configured_from_the_environment() -> Non
         assert storage["location"] == S3_ENVIRONMENT[f"JWT_{role.upper()}_KEY_PREFIX"]
         assert storage["endpoint_url"] == S3_ENVIRONMENT["JWT_KEYS_S3_ENDPOINT_URL"]
         assert storage["region_name"] == S3_ENVIRONMENT["JWT_KEYS_S3_REGION"]
-    assert found["jwt_settings"] == {
-        "JWT_PRIVATE_KEY_STORAGE": f"{KEY_STORAGE_MODULE}.private_key_storage",
-        "JWT_PUBLIC_KEY_STORAGE": f"{KEY_STORAGE_MODULE}.public_key_storage",
+    # The app finds them by their STORAGES aliases, as the project declares them.
+    assert found["aliases"] == {
+        "jwt_private_key": "storages.backends.s3.S3Storage",
+        "jwt_public_key": "storages.backends.s3.S3Storage",
     }
 
 
@@ -124,5 +123,7 @@ def test_production_refuses_to_start_without_a_bucket(missing: str) -> None:
 
 def test_other_settings_keep_the_keys_in_the_project_root() -> None:
     # The test settings, like the local ones: no S3 needed to develop or to run this suite.
-    assert isinstance(get_private_key_storage(), ProjectRootStorage)
-    assert isinstance(get_public_key_storage(), ProjectRootStorage)
+    for which in ("private", "public"):
+        storage = key_storage(which)
+        assert isinstance(storage, KeyFileStorage)
+        assert storage.location == str(settings.BASE_DIR)

@@ -1,0 +1,1 @@
+"""Tests of the auth app, apart from the project's own (``tests/`` at the project root)."""

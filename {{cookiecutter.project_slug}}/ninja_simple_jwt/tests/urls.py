@@ -1,0 +1,30 @@
+"""The URLconf of the app's tests: the routers at the library's default paths, whatever the
+project mounts, a protected operation, and the JWK Set."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import include, path
+from ninja import NinjaAPI
+
+from ninja_simple_jwt.api import mobile_auth_router, web_auth_router
+from ninja_simple_jwt.authentication import HttpJwtAuth
+
+api = NinjaAPI(title="ninja_simple_jwt tests", urls_namespace="jwt-tests")
+api.add_router("/auth/mobile/", mobile_auth_router)
+api.add_router("/auth/web/", web_auth_router)
+
+
+@api.get("/whoami", auth=HttpJwtAuth(), url_name="whoami")
+def whoami(request: HttpRequest) -> dict[str, Any]:
+    """The verified claims, and what ``request.user`` is made of."""
+    user: Any = request.user
+    return {
+        "claims": request.auth,  # type: ignore[attr-defined]
+        "user_class": type(user).__name__,
+        "user_pk": user.pk,
+        "username": user.get_username(),
+    }
+
+
+urlpatterns = [path("", include("ninja_simple_jwt.urls")), path("api/", api.urls)]
