@@ -91,6 +91,7 @@ def _key_pair_problems() -> list[KeyProblem]:
     private_name, public_name = jwt_settings.JWT_PRIVATE_KEY_PATH, jwt_settings.JWT_PUBLIC_KEY_PATH
     problems = []
     contents: list[bytes | None] = []
+    unreadable: list[str] = []
     for storage, name, label in (
         (private_storage, private_name, "private key"),
         (public_storage, public_name, "public key"),
@@ -100,6 +101,7 @@ def _key_pair_problems() -> list[KeyProblem]:
         except _ProblemError as found:
             problems.append(found.problem)
             contents.append(b"")
+            unreadable.append(label)
     private_pem, public_pem = contents
     missing = [
         describe_location(storage, name)
@@ -116,13 +118,16 @@ def _key_pair_problems() -> list[KeyProblem]:
             KeyProblem("missing", f"JWT key file missing: {', '.join(missing)}", f"Run `{fix}`.")
         )
     kids: list[str | None] = []
-    for pem, private, storage, name in (
-        (private_pem, True, private_storage, private_name),
-        (public_pem, False, public_storage, public_name),
+    for pem, private, storage, name, label in (
+        (private_pem, True, private_storage, private_name, "private key"),
+        (public_pem, False, public_storage, public_name, "public key"),
     ):
+        # An empty file is not a key; a file that cannot be read is reported as that alone.
         try:
             kids.append(
-                _parse_key_id(pem, private, describe_location(storage, name)) if pem else None
+                _parse_key_id(pem, private, describe_location(storage, name))
+                if pem is not None and label not in unreadable
+                else None
             )
         except _ProblemError as found:
             problems.append(found.problem)

@@ -56,6 +56,8 @@ class KeyFileStorage(FileSystemStorage):
     """
 
     def __init__(self, location: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
+        # Not FILE_UPLOAD_PERMISSIONS (often 0o644) when unset: a key file is private by default.
+        kwargs.setdefault("file_permissions_mode", PRIVATE_KEY_FILE_MODE)
         super().__init__(location=location, **kwargs)
         self._explicit_location = location
 

@@ -20,7 +20,6 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from ninja.throttling import SimpleRateThrottle
-
 from ninja_simple_jwt.conf import ALGORITHMS, get_jwt_settings
 from ninja_simple_jwt.keys.cache import key_cache
 from ninja_simple_jwt.tokens import TokenType, mint_token
@@ -37,7 +36,7 @@ def create_user(login: str = LOGIN, password: str = PASSWORD, **fields: Any) -> 
     user_model = get_user_model()
     values = {get_jwt_settings().USERNAME_FIELD: login, **fields}
     values.setdefault(user_model.USERNAME_FIELD, login)
-    return user_model._default_manager.create_user(password=password, **values)  # type: ignore[attr-defined]
+    return user_model._default_manager.create_user(password=password, **values)
 
 
 def url(name: str) -> str:
@@ -144,7 +143,7 @@ def throttle_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 @pytest.fixture(scope="session")
 def key_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A key pair of every algorithm, made once per run by ``make_rsa``."""
-    folders = {}
+    folders: dict[str, Path] = {}
     for algorithm in ALGORITHMS:
         folder = tmp_path_factory.mktemp(f"keys-{algorithm}")
         jwt_settings = {**_project_jwt_settings(), "JWT_ALGORITHM": algorithm}

@@ -12,7 +12,6 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-
 from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.keys.algorithms import PrivateKey, key_id
 
@@ -79,4 +78,6 @@ def sign_claims(
     """``claims`` signed with ``key`` under ``header`` (default: ``header_for(key)``)."""
     header = dict(header if header is not None else header_for(key, algorithm))
     algorithm = algorithm or header.get("alg") or get_jwt_settings().JWT_ALGORITHM
-    return sign_bytes(json.dumps(header).encode(), json.dumps(dict(claims)).encode(), key, algorithm)
+    return sign_bytes(
+        json.dumps(header).encode(), json.dumps(dict(claims)).encode(), key, algorithm
+    )

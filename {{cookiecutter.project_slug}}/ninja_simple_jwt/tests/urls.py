@@ -6,7 +6,6 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import include, path
 from ninja import NinjaAPI
-
 from ninja_simple_jwt.api import mobile_auth_router, web_auth_router
 from ninja_simple_jwt.authentication import HttpJwtAuth
 

@@ -1,0 +1,326 @@
+"""The ``NINJA_SIMPLE_JWT`` settings (``conf.py``) and their system checks (``checks.py``).
+
+A mistyped key or a bad value must be named, by ``manage.py check`` as ``ninja_simple_jwt.E001``
+rather than by a traceback: the settings are validated when first used, never at import, so a
+broken ``NINJA_SIMPLE_JWT`` cannot stop Django from starting far enough to report it.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.checks import run_checks
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
+from ninja.throttling import SimpleRateThrottle
+from ninja_simple_jwt.conf import DEFAULTS, build_jwt_settings, get_jwt_settings
+from ninja_simple_jwt.tokens import TokenType, mint_token
+
+E001 = "ninja_simple_jwt.E001"
+# A key the app does not know: a plausible typo of JWT_ACCESS_TOKEN_LIFETIME. Ignored, it would
+# leave tokens living for the default time.
+TYPO = "JWT_ACCESS_TOKEN_LIFE"
+
+
+def app_check_ids() -> list[str]:
+    """The IDs that the app's checks report (``manage.py check --tag ninja_simple_jwt``)."""
+    return sorted(str(message.id) for message in run_checks(tags=["ninja_simple_jwt"]))
+
+
+def lifetime(user: Any, token_type: TokenType) -> int:
+    claims = mint_token(user, token_type).claims
+    return int(claims["exp"] - claims["iat"])
+
+
+def manage(
+    tmp_path: Path, *arguments: str, base_dir: Path | None = None, **jwt: str
+) -> tuple[int, str]:
+    """Run ``manage.py`` in a new process with the test settings and ``jwt`` changes in
+    ``NINJA_SIMPLE_JWT``: its exit status and everything it printed."""
+    settings_module = os.environ["DJANGO_SETTINGS_MODULE"]
+    # The project's root as its settings module sets it: a test fixture moves settings.BASE_DIR.
+    project_root = Path(import_module(settings_module).BASE_DIR)
+    lines = [
+        "from pathlib import Path",
+        f"from {settings_module} import *",
+        'ROOT_URLCONF = "ninja_simple_jwt.tests.urls"',
+        f"NINJA_SIMPLE_JWT = {{**NINJA_SIMPLE_JWT, **{jwt!r}}}",
+    ]
+    if base_dir is not None:
+        lines.append(f"BASE_DIR = Path({str(base_dir)!r})")
+    (tmp_path / "jwt_check_settings.py").write_text("\n".join(lines) + "\n")
+    python_path = [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])]
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "jwt_check_settings",
+        "PYTHONPATH": os.pathsep.join(python_path),
+    }
+    finished = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", *arguments],
+        cwd=project_root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return finished.returncode, finished.stdout + finished.stderr
+
+
+def test_unknown_setting_is_rejected_by_name(change_settings: Any) -> None:
+    change_settings(**{TYPO: timedelta(minutes=5)})
+
+    with pytest.raises(ImproperlyConfigured, match=TYPO):
+        get_jwt_settings()
+    [message] = run_checks(tags=["ninja_simple_jwt"])
+    assert message.id == E001
+    assert TYPO in message.msg
+
+
+def test_check_reports_a_bad_setting_by_name_without_a_traceback(tmp_path: Path) -> None:
+    """SECURITY.md 2: a symmetric algorithm is refused, and said so by ``manage.py check``.
+
+    In a real process: nothing may read the settings while Django starts (app loading, the
+    URLconf that the URL checks import), or the answer would be a traceback."""
+    status, output = manage(tmp_path, "check", JWT_ALGORITHM="HS256")
+
+    assert status == 1, output
+    assert f"({E001}) NINJA_SIMPLE_JWT['JWT_ALGORITHM']" in output, output
+    assert "'HS256'" in output, output
+    assert "Traceback" not in output, output
+
+
+def test_app_modules_import_with_bad_settings(tmp_path: Path) -> None:
+    # The routers, the JWK Set URLs and a URLconf mounting them, then the check that proves
+    # the settings were bad in that process.
+    script = (
+        "import ninja_simple_jwt.api, ninja_simple_jwt.urls, ninja_simple_jwt.tests.urls\n"
+        "from django.core.checks import run_checks\n"
+        "print('reported:', *sorted({m.id for m in run_checks(tags=['ninja_simple_jwt'])}))\n"
+    )
+    status, output = manage(tmp_path, "shell", "--command", script, JWT_ALGORITHM="HS256")
+
+    assert status == 0, output
+    assert f"reported: {E001}\n" in output, output
+    assert "Traceback" not in output, output
+
+
+def test_check_passes_with_good_settings_and_keys(tmp_path: Path, keys: Path) -> None:
+    status, output = manage(tmp_path, "check", base_dir=keys)
+
+    assert status == 0, output
+    assert "ninja_simple_jwt." not in output, output
+
+
+def test_other_checks_stay_silent_while_the_settings_are_bad(
+    settings: Any, change_settings: Any, tmp_path: Path
+) -> None:
+    # Keys that do not exist and a USERNAME_FIELD the user model lacks: each reported...
+    settings.BASE_DIR = tmp_path
+    change_settings(USERNAME_FIELD="no_such_field")
+    reported = app_check_ids()
+    assert "ninja_simple_jwt.E002" in reported
+    assert "ninja_simple_jwt.E007" in reported
+
+    # ...but not on settings that are bad: the key and field checks would read them.
+    change_settings(JWT_ALGORITHM="HS256")
+    assert app_check_ids() == [E001]
+
+
+@pytest.mark.parametrize(
+    ("field", "reported"),
+    [
+        pytest.param("no_such_field", "ninja_simple_jwt.E007", id="not-a-field"),
+        pytest.param("first_name", "ninja_simple_jwt.W001", id="not-unique"),
+    ],
+)
+def test_check_reports_a_username_field_unfit_to_sign_in_with(
+    change_settings: Any, field: str, reported: str
+) -> None:
+    change_settings(USERNAME_FIELD=field)
+
+    [message] = run_checks(tags=["ninja_simple_jwt"])
+    assert message.id == reported
+    assert f"NINJA_SIMPLE_JWT['USERNAME_FIELD'] is {field!r}" in message.msg
+
+
+def test_every_key_has_a_default() -> None:
+    # Unknown keys are those missing from DEFAULTS: every key must be there, with a valid value.
+    built = build_jwt_settings(dict(DEFAULTS))
+
+    assert built == build_jwt_settings({})
+    assert [key for key in DEFAULTS if not hasattr(built, key)] == []
+
+
+def test_defaults_of_the_keys_beyond_the_library() -> None:
+    expected = {
+        "JWT_ALGORITHM": "RS256",
+        "JWT_ISSUER": None,
+        "JWT_AUDIENCE": None,
+        "JWT_LEEWAY": timedelta(seconds=10),
+        "JWT_PREVIOUS_PUBLIC_KEYS_PATH": "jwt-signing.previous.json",
+        "JWT_UNKNOWN_KID_RELOAD_INTERVAL": timedelta(seconds=30),
+        "SIGN_IN_THROTTLE_RATE": "10/min",
+    }
+    defaults = build_jwt_settings({})
+
+    assert {key: getattr(defaults, key) for key in expected} == expected
+
+
+def bad(key: str, value: Any, case: str, **others: Any) -> Any:
+    """A case of a bad ``key``: ``value``, with ``others`` set beside it."""
+    return pytest.param(key, {key: value, **others}, id=f"{key}-{case}")
+
+
+@pytest.mark.parametrize(
+    ("key", "user_settings"),
+    [
+        bad("JWT_PRIVATE_KEY_STORAGE", "", "empty"),
+        bad("JWT_PUBLIC_KEY_STORAGE", None, "none"),
+        bad("JWT_PRIVATE_KEY_PATH", "  ", "blank"),
+        bad("JWT_PUBLIC_KEY_PATH", "jwt-signing.pem", "the-private-key-file"),
+        bad("JWT_PREVIOUS_PUBLIC_KEYS_PATH", "jwt-signing.pub", "the-public-key-file"),
+        bad("JWT_PREVIOUS_PUBLIC_KEYS_PATH", "jwt-signing.pem", "the-private-key-file"),
+        bad("JWT_REFRESH_COOKIE_NAME", "refresh token", "not-a-cookie-name"),
+        bad("JWT_REFRESH_COOKIE_NAME", 42, "not-a-string"),
+        bad("JWT_ACCESS_TOKEN_LIFETIME", 900, "seconds-not-timedelta"),
+        bad("JWT_ACCESS_TOKEN_LIFETIME", timedelta(milliseconds=500), "under-a-second"),
+        bad("JWT_REFRESH_TOKEN_LIFETIME", timedelta(minutes=15), "not-longer-than-access"),
+        bad("WEB_REFRESH_COOKIE_SECURE", "false", "truthy-string"),
+        bad("WEB_REFRESH_COOKIE_HTTP_ONLY", None, "none"),
+        bad("WEB_REFRESH_COOKIE_SAME_SITE_POLICY", "Relaxed", "unknown"),
+        # Browsers drop a SameSite=None cookie that is not Secure.
+        bad(
+            "WEB_REFRESH_COOKIE_SAME_SITE_POLICY",
+            "None",
+            "not-secure",
+            WEB_REFRESH_COOKIE_SECURE=False,
+        ),
+        bad("WEB_REFRESH_COOKIE_PATH", "api/auth/web", "relative"),
+        bad("WEB_REFRESH_COOKIE_PATH", "/api;Domain=example.com", "cookie-attribute"),
+        bad("USERNAME_FIELD", "", "empty"),
+        bad("TOKEN_CLAIM_USER_ATTRIBUTE_MAP", {}, "empty"),
+        bad("TOKEN_CLAIM_USER_ATTRIBUTE_MAP", ["user_id"], "not-a-dict"),
+        bad("TOKEN_CLAIM_USER_ATTRIBUTE_MAP", {"jti": "id"}, "reserved-claim"),
+        bad("TOKEN_CLAIM_USER_ATTRIBUTE_MAP", {"user_id": 42}, "not-attribute-or-callable"),
+        bad("TOKEN_USER_ENCODER_CLS", "no_such_module.Encoder", "not-importable"),
+        bad("TOKEN_USER_ENCODER_CLS", "json.JSONDecoder", "not-an-encoder"),
+        bad("JWT_ALGORITHM", "HS256", "symmetric"),  # SECURITY.md 2
+        bad("JWT_ALGORITHM", "none", "unsigned"),  # SECURITY.md 1
+        bad("JWT_ALGORITHM", "rs256", "wrong-case"),
+        bad("JWT_ALGORITHM", None, "none"),
+        bad("JWT_ISSUER", "", "empty"),
+        bad("JWT_ISSUER", 42, "not-a-string"),
+        bad("JWT_AUDIENCE", ["a", "b"], "a-list"),
+        bad("JWT_LEEWAY", 10, "seconds-not-timedelta"),
+        bad("JWT_LEEWAY", timedelta(seconds=-1), "negative"),
+        # As long as an access token lives, it would double that life (SECURITY.md 6).
+        bad("JWT_LEEWAY", timedelta(minutes=15), "not-shorter-than-access"),
+        bad("JWT_UNKNOWN_KID_RELOAD_INTERVAL", timedelta(0), "zero"),
+        bad("JWT_UNKNOWN_KID_RELOAD_INTERVAL", 30, "seconds-not-timedelta"),
+        bad("SIGN_IN_THROTTLE_RATE", "10", "no-period"),
+        bad("SIGN_IN_THROTTLE_RATE", "ten/min", "not-a-number"),
+        bad("SIGN_IN_THROTTLE_RATE", "0/min", "zero"),  # would refuse every sign-in
+        bad("SIGN_IN_THROTTLE_RATE", "10/minute", "unknown-unit"),
+        bad("SIGN_IN_THROTTLE_RATE", " 10/min", "space"),
+        bad("SIGN_IN_THROTTLE_RATE", "", "empty"),
+        bad("SIGN_IN_THROTTLE_RATE", 10, "not-a-string"),
+    ],
+)
+def test_bad_values_are_rejected_by_name(key: str, user_settings: dict[str, Any]) -> None:
+    with pytest.raises(ImproperlyConfigured, match=re.escape(f"NINJA_SIMPLE_JWT[{key!r}]")):
+        build_jwt_settings(user_settings)
+
+
+def initial(user: Any) -> str:
+    """A claim computed by a callable."""
+    return str(user.get_username())[:1]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "kept"),
+    [
+        ("JWT_PRIVATE_KEY_STORAGE", "myproject.storages.private", "myproject.storages.private"),
+        ("JWT_REFRESH_COOKIE_NAME", "__Host-refresh", "__Host-refresh"),
+        ("JWT_ACCESS_TOKEN_LIFETIME", timedelta(seconds=30), timedelta(seconds=30)),
+        ("WEB_REFRESH_COOKIE_SECURE", False, False),
+        ("WEB_REFRESH_COOKIE_HTTP_ONLY", False, False),
+        ("WEB_REFRESH_COOKIE_SAME_SITE_POLICY", "lax", "Lax"),
+        ("WEB_REFRESH_COOKIE_SAME_SITE_POLICY", None, None),
+        ("WEB_REFRESH_COOKIE_PATH", "/", "/"),
+        ("TOKEN_CLAIM_USER_ATTRIBUTE_MAP", {"initial": initial}, {"initial": initial}),
+        ("TOKEN_USER_ENCODER_CLS", "json.JSONEncoder", json.JSONEncoder),
+        ("JWT_ALGORITHM", "RS256", "RS256"),
+        ("JWT_ALGORITHM", "ES256", "ES256"),
+        ("JWT_ALGORITHM", "EdDSA", "EdDSA"),
+        ("JWT_ISSUER", "https://auth.example.com", "https://auth.example.com"),
+        ("JWT_AUDIENCE", "my-api", "my-api"),
+        ("JWT_LEEWAY", timedelta(0), timedelta(0)),
+        ("JWT_LEEWAY", timedelta(seconds=90), timedelta(seconds=90)),
+        ("JWT_PREVIOUS_PUBLIC_KEYS_PATH", "keys/previous.json", "keys/previous.json"),
+        ("JWT_UNKNOWN_KID_RELOAD_INTERVAL", timedelta(minutes=5), timedelta(minutes=5)),
+        ("SIGN_IN_THROTTLE_RATE", None, None),
+    ],
+)
+def test_good_values_are_kept(key: str, value: Any, kept: Any) -> None:
+    assert getattr(build_jwt_settings({key: value}), key) == kept
+
+
+@pytest.mark.parametrize(
+    ("rate", "requests", "seconds"),
+    [
+        ("10/min", 10, 60),
+        ("1/s", 1, 1),
+        ("5/sec", 5, 1),
+        ("30/5m", 30, 300),
+        ("100/h", 100, 3600),
+        ("100/hour", 100, 3600),
+        ("1000/d", 1000, 86400),
+        ("1000/day", 1000, 86400),
+        ("20/15min", 20, 900),
+    ],
+)
+def test_throttle_rates_mean_what_django_ninja_reads(
+    rate: str, requests: int, seconds: int
+) -> None:
+    """SECURITY.md 17: the rate accepted is the rate django-ninja's throttle applies."""
+    kept = build_jwt_settings({"SIGN_IN_THROTTLE_RATE": rate}).SIGN_IN_THROTTLE_RATE
+
+    assert kept == rate
+    assert SimpleRateThrottle(rate).parse_rate(kept) == (requests, seconds)
+
+
+def test_overridden_settings_apply_at_once(settings: Any, change_settings: Any, user: Any) -> None:
+    """Tests change settings with pytest-django's ``settings`` or ``override_settings``: the
+    cached settings follow, and minted tokens get the new lifetimes."""
+    configured = get_jwt_settings().JWT_ACCESS_TOKEN_LIFETIME
+    assert lifetime(user, "access") == configured.total_seconds()
+
+    change_settings(JWT_ACCESS_TOKEN_LIFETIME=timedelta(minutes=3))
+    assert lifetime(user, "access") == 3 * 60
+    change_settings(JWT_REFRESH_TOKEN_LIFETIME=timedelta(days=2))
+    assert lifetime(user, "refresh") == 2 * 24 * 3600
+
+    two_hours = {**settings.NINJA_SIMPLE_JWT, "JWT_ACCESS_TOKEN_LIFETIME": timedelta(hours=2)}
+    with override_settings(NINJA_SIMPLE_JWT=two_hours):
+        assert lifetime(user, "access") == 2 * 3600
+    assert lifetime(user, "access") == 3 * 60
+
+
+def test_cookie_secure_by_default_follows_debug_when_used(settings: Any) -> None:
+    # Read when the cookie is set, not when the settings were validated.
+    default = build_jwt_settings({})
+    settings.DEBUG = False
+    assert default.WEB_REFRESH_COOKIE_SECURE is True
+    settings.DEBUG = True
+    assert default.WEB_REFRESH_COOKIE_SECURE is False
+
+    # Set to True, it holds even while debugging.
+    assert build_jwt_settings({"WEB_REFRESH_COOKIE_SECURE": True}).WEB_REFRESH_COOKIE_SECURE
