@@ -1,21 +1,19 @@
 """Shared fixtures of the project's tests (the auth app's own are in ninja_simple_jwt/tests/).
 
-The suite signs with throw-away keys made once per run in a temporary folder by the real
-``make_rsa`` command: it never reads or writes the project's own keys, and it passes on a fresh
-clone or in CI where those keys do not exist.
+The suite signs with the app tests' throw-away keys (``signing_keys``, made once per run in a
+temporary folder by the real ``make_rsa``): it never reads or writes the project's own keys, and
+it passes on a fresh clone or in CI where those keys do not exist.
 """
 
-import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
-from django.core.management import call_command
-from django.test import override_settings
 from django.urls import reverse
+from ninja_simple_jwt.tests.conftest import (  # noqa: F401 - fixtures shared with the app's tests
+    empty_cache,
+    signing_keys,
+)
 from ninja_simple_jwt.tokens import mint_token
 
 PASSWORD = "correct horse battery staple"
@@ -55,23 +53,6 @@ def url(name: str) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture(scope="session", autouse=True)
-def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Root the key storages (they follow BASE_DIR) at this run's throw-away keys."""
-    directory = tmp_path_factory.mktemp("jwt-keys")
-    with override_settings(BASE_DIR=directory):
-        call_command("make_rsa", stdout=io.StringIO())
-        yield directory
-
-
-@pytest.fixture(autouse=True)
-def empty_cache() -> Iterator[None]:
-    """Each test starts with an empty cache, so sign-in throttling counts only its own requests."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ from ninja_simple_jwt.tokens import TokenType, mint_token
 PASSWORD = "correct horse battery staple"
 LOGIN = "ada@example.com"
 CREDENTIALS = {"username": LOGIN, "password": PASSWORD}
+# django-ninja's answer when no auth class accepts the request (HttpJwtAuth returned None).
+UNAUTHORIZED = {"detail": "Unauthorized"}
 # Where tests/urls.py mounts the web router: the refresh cookie's path.
 WEB_AUTH_PATH = "/api/auth/web"
 

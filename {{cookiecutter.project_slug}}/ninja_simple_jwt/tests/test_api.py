@@ -29,6 +29,7 @@ from ninja_simple_jwt.keys.cache import key_cache
 from ninja_simple_jwt.tests.conftest import (
     LOGIN,
     PASSWORD,
+    UNAUTHORIZED,
     WEB_AUTH_PATH,
     FakeClock,
     bearer,
@@ -42,7 +43,6 @@ from ninja_simple_jwt.tokens import TokenType, verify_token
 INVALID_CREDENTIALS = {"detail": "Invalid credentials."}
 INVALID_TOKEN = {"detail": "Invalid or expired token."}
 # django-ninja's answer when HttpJwtAuth finds no valid token (it lets other auth classes try).
-UNAUTHORIZED = {"detail": "Unauthorized"}
 TOO_MANY = {"detail": "Too many requests."}
 # The sign-in rate of the throttling tests: small, so that they stay fast.
 RATE_LIMIT = 3

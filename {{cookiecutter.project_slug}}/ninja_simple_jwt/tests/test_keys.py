@@ -44,6 +44,7 @@ from ninja_simple_jwt.keys.cache import key_cache
 from ninja_simple_jwt.keys.storage import KeyFileStorage
 from ninja_simple_jwt.tests.conftest import (
     CREDENTIALS,
+    UNAUTHORIZED,
     bearer,
     make_keys,
     mint,
@@ -65,7 +66,6 @@ E002, E003, E004, E005, E006, E008, E009 = (
     f"ninja_simple_jwt.E00{number}" for number in (2, 3, 4, 5, 6, 8, 9)
 )
 # django-ninja's answer when HttpJwtAuth turns a request away.
-UNAUTHORIZED = {"detail": "Unauthorized"}
 KEYS_UNAVAILABLE = {"detail": KeysUnavailableError.detail}
 # The fixes the reports give.
 MAKE_RSA = "Run `python manage.py make_rsa`."
