@@ -51,7 +51,7 @@ def manage(
         "from pathlib import Path",
         f"from {settings_module} import *",
         'ROOT_URLCONF = "ninja_simple_jwt.tests.urls"',
-        f"NINJA_SIMPLE_JWT = {{**NINJA_SIMPLE_JWT, **{jwt!r}}}",
+        f"NINJA_SIMPLE_JWT = dict(NINJA_SIMPLE_JWT, **{jwt!r})",
     ]
     if base_dir is not None:
         lines.append(f"BASE_DIR = Path({str(base_dir)!r})")

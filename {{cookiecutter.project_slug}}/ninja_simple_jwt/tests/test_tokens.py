@@ -226,16 +226,17 @@ def foreign_certificate(forge: Forge) -> str:
 
 
 def deeply_nested(part: str) -> Forgery:
-    """A correctly signed token whose header or payload nests JSON arrays 2,000 deep: short
-    enough to be parsed, deep enough to exhaust the parser's recursion."""
+    """A correctly signed token whose header or payload is JSON arrays nested 2,000 deep: short
+    enough to be parsed. Depending on the Python version the parser runs out of recursion or
+    returns a list; either way it is no JSON object, and never a 500."""
 
     def make(forge: Forge) -> str:
         nested = b"[" * 2000 + b"]" * 2000
         header, payload = json.dumps(forge.header()).encode(), json.dumps(forge.claims).encode()
         if part == "header":
-            header = header[:-1] + b', "x": ' + nested + b"}"
+            header = nested
         else:
-            payload = payload[:-1] + b', "x": ' + nested + b"}"
+            payload = nested
         token = forge.raw(header, payload)
         assert len(token) <= MAX_TOKEN_LENGTH
         return token
