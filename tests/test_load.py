@@ -154,13 +154,15 @@ def one_round(port: int, username: str, outcome: Outcome) -> None:
 
 
 def generate_load(port: int, seconds: float, during: Any = None) -> Outcome:
-    """THREADS clients for a fixed time; ``during`` runs once, in this thread, meanwhile."""
+    """THREADS clients for ``seconds``; ``during`` runs once, in this thread, meanwhile, and
+    the load goes on for at least one more second after it returns (a slow machine's reload
+    must still be seen under load)."""
     outcome = Outcome()
-    stop_at = time.monotonic() + seconds
+    stop_at = [time.monotonic() + seconds]
 
     def client(number: int) -> None:
         turn = number
-        while time.monotonic() < stop_at:
+        while time.monotonic() < stop_at[0]:
             try:
                 one_round(port, USERS[turn % len(USERS)], outcome)
             except Exception as error:  # a refused or dropped connection, a timeout
@@ -173,9 +175,10 @@ def generate_load(port: int, seconds: float, during: Any = None) -> Outcome:
     try:
         if during is not None:
             during()
+            stop_at[0] = max(stop_at[0], time.monotonic() + 1.0)
     finally:
         for thread in threads:
-            thread.join(timeout=seconds + 2 * REQUEST_TIMEOUT)
+            thread.join(timeout=max(stop_at[0] - time.monotonic(), 0) + 2 * REQUEST_TIMEOUT)
     assert not any(thread.is_alive() for thread in threads)
     return outcome
 
