@@ -49,7 +49,7 @@ SHADOWED_NAMES = frozenset(
 
 # First segments that the project itself mounts or that the API serves at its root.
 RESERVED_API_ROOTS = frozenset({"admin", "static", ".well-known"})
-RESERVED_ROUTER_ROOTS = frozenset({"me", "health", "docs", "openapi.json"})
+RESERVED_ROUTER_ROOTS = frozenset({"me", "health", "docs", "openapi.json", "account"})
 
 CHOICES = {
     "jwt_algorithm": ("RS256", "ES256", "EdDSA"),
@@ -269,6 +269,11 @@ def check_demo_page(answers: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def check_yes_no(answers: Mapping[str, Any], variable: str) -> list[str]:
+    value = answers.get(variable)
+    return [] if isinstance(value, bool) else [problem(variable, value, "must be yes or no")]
+
+
 def validate(answers: Mapping[str, Any]) -> list[str]:
     """Return one line per problem in the answers; an empty list means they are all valid."""
     return [
@@ -280,6 +285,7 @@ def validate(answers: Mapping[str, Any]) -> list[str]:
         *check_router_paths(answers),
         *check_demo_page(answers),
         *check_lifetimes(answers),
+        *check_yes_no(answers, "refresh_token_rotation"),
         *check_choices(answers),
     ]
 

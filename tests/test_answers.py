@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "web_auth_path": "auth/web",
     "access_token_lifetime_minutes": "15",
     "refresh_token_lifetime_days": "30",
+    "refresh_token_rotation": True,
     "jwt_algorithm": "RS256",
     "login_field": "username",
     "demo_page": True,
@@ -114,6 +115,7 @@ BAD_ANSWERS: list[tuple[str, Any, dict[str, Any]]] = [
     ("api_path", ".well-known", {}),
     ("mobile_auth_path", "auth\\mobile", {}),
     ("mobile_auth_path", "openapi.json", {}),
+    ("web_auth_path", "account/web", {}),
     ("web_auth_path", "auth/mobile/../web", {}),
     ("access_token_lifetime_minutes", "\uff11\uff15", {}),  # full-width digits
     ("access_token_lifetime_minutes", "15; drop table", {}),
@@ -123,6 +125,7 @@ BAD_ANSWERS: list[tuple[str, Any, dict[str, Any]]] = [
     ("login_field", "phone", {}),
     ("login_field", "", {}),
     ("demo_page", "maybe", {}),
+    ("refresh_token_rotation", "sometimes", {}),
     ("demo_page", None, {"web_auth": False}),
     ("api_path", "demo", {}),
     ("api_path", "/demo/v1", {}),

@@ -1,8 +1,10 @@
 """The auth routers. Mount them on a ``NinjaAPI`` (see the project's README).
 
 Mobile clients get both tokens in the body. Web clients get the access token in the body and
-the refresh token only in an HttpOnly cookie scoped to ``WEB_REFRESH_COOKIE_PATH``. Errors are
-raised as the typed errors of ``errors.py``.
+the refresh token only in an HttpOnly cookie scoped to ``WEB_REFRESH_COOKIE_PATH``. Each sign-in
+is a session (``sessions.py``): with ``JWT_ROTATE_REFRESH_TOKENS`` every refresh answers a new
+refresh token, and sign-out revokes the session. Errors are raised as the typed errors of
+``errors.py``. The account routes (sessions, password) are in ``account.py``.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from ninja_simple_jwt.schemas import (
     ErrorResponse,
     MobileSignInResponse,
     MobileTokenRefreshRequest,
+    MobileTokenRefreshResponse,
     SignInRequest,
     ValidationErrorResponse,
 )
-from ninja_simple_jwt.services import refresh_access_token, sign_in
+from ninja_simple_jwt.services import sign_in
+from ninja_simple_jwt.sessions import end_session, refresh_session
 from ninja_simple_jwt.throttling import SignInRateThrottle
-from ninja_simple_jwt.tokens import verify_token
 
 __all__ = ["mobile_auth_router", "web_auth_router"]
 
@@ -76,15 +79,33 @@ def mobile_sign_in(request: HttpRequest, payload: SignInRequest) -> MobileSignIn
 
 @mobile_auth_router.post(
     "/token-refresh",
-    response={200: AccessTokenResponse, **_BODY_ERRORS},
+    response={200: MobileTokenRefreshResponse, **_BODY_ERRORS},
     url_name="mobile_token_refresh",
     auth=None,
-    summary="New access token from a refresh token (mobile)",
+    exclude_none=True,
+    summary="New access token (and, with rotation, a new refresh token) (mobile)",
 )
 def mobile_token_refresh(
     request: HttpRequest, payload: MobileTokenRefreshRequest
-) -> AccessTokenResponse:
-    return AccessTokenResponse(access=refresh_access_token(payload.refresh).token)
+) -> MobileTokenRefreshResponse:
+    tokens = refresh_session(payload.refresh, request)
+    rotated = None if tokens.refresh is None else tokens.refresh.token
+    return MobileTokenRefreshResponse(access=tokens.access.token, refresh=rotated)
+
+
+@mobile_auth_router.post(
+    "/sign-out",
+    response={204: None, **_BODY_ERRORS},
+    url_name="mobile_sign_out",
+    auth=None,
+    summary="Sign out (mobile): the refresh token's session is revoked",
+)
+def mobile_sign_out(
+    request: HttpRequest, payload: MobileTokenRefreshRequest, response: HttpResponse
+) -> HttpResponse:
+    end_session(payload.refresh, request)
+    response.status_code = 204  # the response itself: a bodiless 204 on every django-ninja 1.x
+    return response
 
 
 def _set_refresh_cookie(response: HttpResponse, value: str, expires_at: int) -> None:
@@ -131,10 +152,13 @@ def web_sign_in(
     url_name="web_token_refresh",
     auth=None,
     openapi_extra=_cookie_docs(),
-    summary="New access token from the refresh cookie (web)",
+    summary="New access token from the refresh cookie (web); with rotation, a new cookie",
 )
-def web_token_refresh(request: HttpRequest) -> AccessTokenResponse:
-    return AccessTokenResponse(access=refresh_access_token(_refresh_cookie(request)).token)
+def web_token_refresh(request: HttpRequest, response: HttpResponse) -> AccessTokenResponse:
+    tokens = refresh_session(_refresh_cookie(request), request)
+    if tokens.refresh is not None:
+        _set_refresh_cookie(response, tokens.refresh.token, tokens.refresh.expires_at)
+    return AccessTokenResponse(access=tokens.access.token)
 
 
 @web_auth_router.post(
@@ -143,10 +167,10 @@ def web_token_refresh(request: HttpRequest) -> AccessTokenResponse:
     url_name="web_sign_out",
     auth=None,
     openapi_extra=_cookie_docs(),
-    summary="Delete the refresh cookie (web); the token itself stays valid until it expires",
+    summary="Sign out (web): the session is revoked and the refresh cookie deleted",
 )
 def web_sign_out(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    verify_token(_refresh_cookie(request), "refresh")
+    end_session(_refresh_cookie(request), request)
     _set_refresh_cookie(response, "", expires_at=0)
     # Returning the response itself gives a bodiless 204 on every django-ninja 1.x.
     response.status_code = 204

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.errors import InvalidTokenError
+from ninja_simple_jwt.sessions import live_session
 from ninja_simple_jwt.tokens import MAX_TOKEN_LENGTH, verify_token
 
 __all__ = ["HttpJwtAuth", "TokenUser"]
@@ -116,6 +117,10 @@ class HttpJwtAuth(HttpBearer):
     django-ninja's ``HttpBearer`` contract: return the principal (the verified claims, which
     django-ninja puts in ``request.auth``) or ``None``, and django-ninja answers 401. On success
     ``request.user`` is a ``TokenUser``. Unloadable keys are a 503 JSON answer.
+
+    With ``USE_STATELESS_AUTH = False``, the token's session and user are loaded too (one
+    query): a revoked or expired session, an inactive or deleted user or a changed password is a
+    401 at once, and ``request.user`` is the user model's instance.
     """
 
     def __init__(self) -> None:
@@ -140,12 +145,19 @@ class HttpJwtAuth(HttpBearer):
             claims = verify_token(token, "access")
         except InvalidTokenError:
             return None
-        user = TokenUser(claims)
+        user: Any
+        if get_jwt_settings().USE_STATELESS_AUTH:
+            user = TokenUser(claims)
+        else:
+            session = live_session(claims["sid"])
+            if session is None:
+                return None
+            user = session.user
         # Replace, never mutate, whatever user the session middleware attached.
-        request.user = user  # type: ignore[assignment]
+        request.user = user
 
-        async def token_user() -> TokenUser:
+        async def token_user() -> Any:
             return user
 
-        request.auser = token_user  # type: ignore[assignment]
+        request.auser = token_user
         return claims

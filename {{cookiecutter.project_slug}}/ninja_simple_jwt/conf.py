@@ -63,11 +63,20 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
         "JWT_UNKNOWN_KID_RELOAD_INTERVAL": timedelta(seconds=30),
         # Per client, both sign-in endpoints together, in django-ninja's rate syntax; None: off.
         "SIGN_IN_THROTTLE_RATE": "10/min",
+        # Each refresh answers a new refresh token and retires the one sent (see sessions.py).
+        # Off by default, as in the library: its clients keep their first refresh token.
+        "JWT_ROTATE_REFRESH_TOKENS": False,
+        # How long the refresh token just replaced is a retry (it gets the current one) and
+        # not reuse (which revokes the session).
+        "JWT_REFRESH_REUSE_GRACE": timedelta(seconds=5),
+        # False: HttpJwtAuth loads the user and checks the session on every request (a query),
+        # so revocation and deactivation apply at once, not when the access token expires.
+        "USE_STATELESS_AUTH": True,
     }
 )
 
 # Claims the app sets itself or that JWT validators give a meaning to.
-RESERVED_CLAIMS: Final = frozenset({"jti", "iat", "exp", "nbf", "token_type", "iss", "aud"})
+RESERVED_CLAIMS: Final = frozenset({"jti", "sid", "iat", "exp", "nbf", "token_type", "iss", "aud"})
 _SAME_SITE: Final = {"strict": "Strict", "lax": "Lax", "none": "None"}
 # RFC 6265 cookie-name: an RFC 7230 token.
 _COOKIE_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -100,6 +109,9 @@ class JwtSettings:
     JWT_LEEWAY: timedelta
     JWT_UNKNOWN_KID_RELOAD_INTERVAL: timedelta
     SIGN_IN_THROTTLE_RATE: str | None
+    JWT_ROTATE_REFRESH_TOKENS: bool
+    JWT_REFRESH_REUSE_GRACE: timedelta
+    USE_STATELESS_AUTH: bool
 
     @property
     def WEB_REFRESH_COOKIE_SECURE(self) -> bool:  # noqa: N802 - named like the setting
@@ -236,6 +248,11 @@ def build_jwt_settings(user_settings: Any) -> JwtSettings:
             "JWT_UNKNOWN_KID_RELOAD_INTERVAL", v["JWT_UNKNOWN_KID_RELOAD_INTERVAL"]
         ),
         SIGN_IN_THROTTLE_RATE=_rate("SIGN_IN_THROTTLE_RATE", v["SIGN_IN_THROTTLE_RATE"]),
+        JWT_ROTATE_REFRESH_TOKENS=_boolean(
+            "JWT_ROTATE_REFRESH_TOKENS", v["JWT_ROTATE_REFRESH_TOKENS"]
+        ),
+        JWT_REFRESH_REUSE_GRACE=v["JWT_REFRESH_REUSE_GRACE"],
+        USE_STATELESS_AUTH=_boolean("USE_STATELESS_AUTH", v["USE_STATELESS_AUTH"]),
     )
     _check_relations(result)
     return result
@@ -248,6 +265,13 @@ def _check_relations(s: JwtSettings) -> None:
     leeway = s.JWT_LEEWAY
     if not isinstance(leeway, timedelta) or leeway < timedelta(0):
         raise _fail("JWT_LEEWAY", f"must be a datetime.timedelta of zero or more, got {leeway!r}.")
+    grace = s.JWT_REFRESH_REUSE_GRACE
+    if not isinstance(grace, timedelta) or not timedelta(0) <= grace <= timedelta(minutes=5):
+        # A long grace would let a stolen refresh token be replayed unnoticed.
+        raise _fail(
+            "JWT_REFRESH_REUSE_GRACE",
+            f"must be a datetime.timedelta from zero to five minutes, got {grace!r}.",
+        )
     if leeway >= s.JWT_ACCESS_TOKEN_LIFETIME:
         # A leeway as long as the access lifetime would double how long tokens live.
         raise _fail("JWT_LEEWAY", "must be shorter than JWT_ACCESS_TOKEN_LIFETIME.")

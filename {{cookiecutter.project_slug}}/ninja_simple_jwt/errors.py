@@ -16,6 +16,7 @@ __all__ = [
     "InvalidCredentialsError",
     "InvalidTokenError",
     "KeysUnavailableError",
+    "WrongPasswordError",
 ]
 
 # The commands that fix missing or broken keys, quoted in errors, logs and check hints.
@@ -50,3 +51,10 @@ class KeysUnavailableError(_JsonHttpError):
 
     status = 503
     detail = f"The JWT signing keys are unavailable. Run `{MAKE_KEYS}` to create them."
+
+
+class WrongPasswordError(_JsonHttpError):
+    """The current password given to change it is wrong."""
+
+    status = 400
+    detail = "The current password is wrong."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ninja import Field, Schema
@@ -11,6 +12,9 @@ __all__ = [
     "ErrorResponse",
     "MobileSignInResponse",
     "MobileTokenRefreshRequest",
+    "MobileTokenRefreshResponse",
+    "PasswordChangeRequest",
+    "SessionResponse",
     "SignInRequest",
     "ValidationErrorResponse",
 ]
@@ -36,6 +40,12 @@ class MobileTokenRefreshRequest(Schema):
     refresh: str
 
 
+class MobileTokenRefreshResponse(Schema):
+    access: str
+    # Only with JWT_ROTATE_REFRESH_TOKENS: the refresh token that replaces the one sent.
+    refresh: str | None = None
+
+
 class AccessTokenResponse(Schema):
     access: str
 
@@ -48,3 +58,20 @@ class ValidationErrorResponse(Schema):
     """django-ninja's 422 body: one entry per field that failed validation."""
 
     detail: list[dict[str, Any]]
+
+
+class SessionResponse(Schema):
+    """One of the caller's live sessions (a signed-in device or browser)."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    user_agent: str
+    ip_address: str | None
+    current: bool
+
+
+class PasswordChangeRequest(Schema):
+    current_password: str = Field(max_length=4096)
+    new_password: str = Field(max_length=4096)

@@ -1,26 +1,31 @@
-"""Sign-in and token refresh, apart from HTTP."""
+"""Sign-in and password change, apart from HTTP."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
 from typing import Any
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest
 from ninja_simple_jwt.conf import get_jwt_settings
-from ninja_simple_jwt.errors import InvalidCredentialsError, InvalidTokenError
-from ninja_simple_jwt.tokens import MintedToken, mint_token, verify_token
+from ninja_simple_jwt.errors import (
+    InvalidCredentialsError,
+    WrongPasswordError,
+)
+from ninja_simple_jwt.models import Session
+from ninja_simple_jwt.sessions import (
+    SignInTokens,
+    audit,
+    password_fingerprint,
+    revoke_all,
+    start_session,
+)
 
-__all__ = ["SignInTokens", "authenticate_credentials", "refresh_access_token", "sign_in"]
-
-
-@dataclass(frozen=True)
-class SignInTokens:
-    refresh: MintedToken
-    access: MintedToken
+__all__ = ["authenticate_credentials", "change_password", "sign_in"]
 
 
 def _is_active(user: Any) -> bool:
@@ -63,36 +68,36 @@ def authenticate_credentials(
 
 
 def sign_in(request: HttpRequest, username: str, password: str) -> SignInTokens:
-    """Authenticate, fire ``user_logged_in`` (it updates ``last_login``), mint both tokens."""
-    user = authenticate_credentials(request, username, password)
-    user_logged_in.send(sender=user.__class__, request=request, user=user)
-    return SignInTokens(refresh=mint_token(user, "refresh"), access=mint_token(user, "access"))
-
-
-def user_for_refresh(claims: dict[str, Any]) -> AbstractBaseUser:
-    """The active user a refresh token names, in one query; else ``InvalidTokenError``.
-
-    Looked up by the attribute ``user_id`` maps to when that is a string, else by primary key.
-    """
-    user_model = get_user_model()
-    source = get_jwt_settings().TOKEN_CLAIM_USER_ATTRIBUTE_MAP.get("user_id")
-    lookup_field = source if isinstance(source, str) else "pk"
+    """Authenticate, fire ``user_logged_in`` (it updates ``last_login``), start a session."""
     try:
-        user = user_model._default_manager.get(**{lookup_field: claims["user_id"]})
-    except (
-        ObjectDoesNotExist,
-        user_model.MultipleObjectsReturned,
-        ValueError,
-        TypeError,
-        ValidationError,
-    ) as exc:
-        raise InvalidTokenError() from exc
-    if not _is_active(user):
-        raise InvalidTokenError()
-    return user
+        user = authenticate_credentials(request, username, password)
+    except InvalidCredentialsError:
+        audit("sign_in_failed", request, level=logging.WARNING)
+        raise
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    return start_session(user, request)
 
 
-def refresh_access_token(refresh_token: str) -> MintedToken:
-    """A new access token with the user's current claims, for a valid refresh token."""
-    claims = verify_token(refresh_token, "refresh")
-    return mint_token(user_for_refresh(claims), "access")
+def change_password(
+    request: HttpRequest, session: Session, current_password: str, new_password: str
+) -> None:
+    """Set a new password for the session's user and revoke the user's other sessions.
+
+    ``WrongPasswordError`` (400) if ``current_password`` is wrong; Django's ``ValidationError``
+    with the ``AUTH_PASSWORD_VALIDATORS`` messages if the new one is refused.
+    """
+    user = session.user
+    if not user.check_password(current_password):
+        audit("password_change_failed", request, session=session, level=logging.WARNING)
+        raise WrongPasswordError()
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    # The session that changed it stays usable; every other one ends.
+    Session.objects.filter(pk=session.pk).update(password_fingerprint=password_fingerprint(user))
+    revoke_all(
+        Session.objects.filter(user=user).exclude(pk=session.pk),
+        Session.RevokedReason.PASSWORD_CHANGED,
+        request,
+    )
+    audit("password_changed", request, session=session)

@@ -1,4 +1,5 @@
-"""Sign-in throttling with django-ninja's own throttle, at the ``SIGN_IN_THROTTLE_RATE`` setting.
+"""Sign-in and password-change throttling with django-ninja's own throttle, at the
+``SIGN_IN_THROTTLE_RATE`` setting.
 
 django-ninja keeps one throttle object per operation, shared by every request and thread. This
 one reads the rate on each request (so setting changes apply at once) and counts with a fresh
@@ -10,18 +11,25 @@ set it, or every client appears as the proxy.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from django.http import HttpRequest
 from ninja.throttling import AnonRateThrottle, BaseThrottle
 from ninja_simple_jwt.conf import get_jwt_settings
+from ninja_simple_jwt.sessions import audit
 
 __all__ = ["SignInRateThrottle"]
 
 
 class _SignInAttempts(AnonRateThrottle):
-    # One budget per client for both sign-in endpoints, apart from any "anon" throttle.
+    # One budget per client for both sign-in endpoints and password changes, apart from any
+    # "anon" throttle.
     scope = "ninja_simple_jwt_sign_in"
+
+    def get_cache_key(self, request: HttpRequest) -> str:
+        # Counted for signed-in callers too (AnonRateThrottle skips them): password changes.
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class SignInRateThrottle(BaseThrottle):
@@ -34,7 +42,10 @@ class SignInRateThrottle(BaseThrottle):
         rate = get_jwt_settings().SIGN_IN_THROTTLE_RATE
         attempts = None if rate is None else _SignInAttempts(rate)
         self._current.attempts = attempts
-        return attempts is None or attempts.allow_request(request)
+        if attempts is None or attempts.allow_request(request):
+            return True
+        audit("throttled", request, level=logging.WARNING)
+        return False
 
     def wait(self) -> float | None:
         attempts: _SignInAttempts | None = getattr(self._current, "attempts", None)

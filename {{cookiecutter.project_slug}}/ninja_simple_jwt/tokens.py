@@ -1,7 +1,8 @@
 """Minting and verifying access and refresh tokens, on PyJWT's public API.
 
 Claims: every ``TOKEN_CLAIM_USER_ATTRIBUTE_MAP`` entry, ``user_id`` (the primary key unless the
-map sets it), ``jti``, ``iat``, ``exp`` and ``token_type``, plus ``iss`` / ``aud`` when
+map sets it), ``sid`` (the session, see ``sessions.py``), ``jti``, ``iat``, ``exp`` and
+``token_type``, plus ``iss`` / ``aud`` when
 ``JWT_ISSUER`` / ``JWT_AUDIENCE`` are set. Times are whole seconds from ``time.time()``, so
 neither ``USE_TZ`` nor the active time zone affects them. The header's ``kid`` is the RFC 7638
 thumbprint of the signing key; verification picks the key by it and pins ``JWT_ALGORITHM``.
@@ -27,7 +28,7 @@ __all__ = ["MAX_TOKEN_LENGTH", "MintedToken", "TokenType", "mint_token", "verify
 TokenType = Literal["access", "refresh"]
 # A real token is well under 2 KiB: refusing huge input first keeps bad requests cheap.
 MAX_TOKEN_LENGTH: Final = 8 * 1024
-REQUIRED_CLAIMS: Final = ("exp", "iat", "jti", "token_type", "user_id")
+REQUIRED_CLAIMS: Final = ("exp", "iat", "jti", "sid", "token_type", "user_id")
 # Verified tokens remembered per process (see verify_token); emptied when full.
 VERIFIED_TOKEN_CACHE_SIZE: Final = 1024
 # RFC 7515 compact serialization: three base64url segments, no padding.
@@ -59,8 +60,18 @@ def user_claims(user: Any) -> dict[str, Any]:
     return claims
 
 
-def mint_token(user: Any, token_type: TokenType) -> MintedToken:
-    """Sign a new token of ``token_type`` carrying the user's current claims."""
+def mint_token(
+    user: Any,
+    token_type: TokenType,
+    *,
+    session_id: str,
+    jti: str | None = None,
+    expires_at: int | None = None,
+) -> MintedToken:
+    """Sign a new token of ``token_type`` of session ``session_id``, with the user's claims.
+
+    ``jti`` and ``expires_at`` default to a random id and the setting's lifetime from now.
+    """
     jwt_settings = get_jwt_settings()
     lifetime = {
         "access": jwt_settings.JWT_ACCESS_TOKEN_LIFETIME,
@@ -69,9 +80,10 @@ def mint_token(user: Any, token_type: TokenType) -> MintedToken:
     issued_at = int(time.time())
     claims = {
         **user_claims(user),
-        "jti": secrets.token_urlsafe(16),
+        "sid": session_id,
+        "jti": jti or secrets.token_urlsafe(16),
         "iat": issued_at,
-        "exp": issued_at + int(lifetime.total_seconds()),
+        "exp": expires_at or issued_at + int(lifetime.total_seconds()),
         "token_type": token_type,
     }
     if jwt_settings.JWT_ISSUER is not None:
@@ -176,8 +188,7 @@ def _claims_have_our_types(claims: dict[str, Any]) -> bool:
     """Types PyJWT tolerates and we do not: it accepts "exp": "123" as a number."""
     return (
         all(type(claims[name]) is int for name in ("exp", "iat"))
-        and isinstance(claims["jti"], str)
-        and bool(claims["jti"])
+        and all(isinstance(claims[name], str) and claims[name] for name in ("jti", "sid"))
         and claims["token_type"] in ("access", "refresh")
         and (type(claims["user_id"]) is int or isinstance(claims["user_id"], str))
     )

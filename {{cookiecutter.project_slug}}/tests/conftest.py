@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from ninja_simple_jwt.sessions import start_session
 from ninja_simple_jwt.tests.conftest import (  # noqa: F401 - fixtures shared with the app's tests
     empty_cache,
     signing_keys,
 )
-from ninja_simple_jwt.tokens import mint_token
 
 PASSWORD = "correct horse battery staple"
 API_NAMESPACE = "api-1.0.0"
@@ -62,4 +62,4 @@ def user(db: None) -> Any:
 
 @pytest.fixture
 def access_token(user: Any) -> str:
-    return mint_token(user, "access").token
+    return start_session(user).access.token

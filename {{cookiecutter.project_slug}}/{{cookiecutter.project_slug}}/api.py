@@ -6,11 +6,11 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 {% if cookiecutter.mobile_auth and cookiecutter.web_auth %}
-from ninja_simple_jwt.auth.views.api import mobile_auth_router, web_auth_router
+from ninja_simple_jwt.auth.views.api import account_router, mobile_auth_router, web_auth_router
 {% elif cookiecutter.mobile_auth %}
-from ninja_simple_jwt.auth.views.api import mobile_auth_router
+from ninja_simple_jwt.auth.views.api import account_router, mobile_auth_router
 {% else %}
-from ninja_simple_jwt.auth.views.api import web_auth_router
+from ninja_simple_jwt.auth.views.api import account_router, web_auth_router
 {% endif %}
 
 from {{ cookiecutter.project_slug }}.users.api import router as users_router
@@ -29,6 +29,8 @@ api.add_router(f"/{settings.MOBILE_AUTH_PATH}/", mobile_auth_router)
 # Refresh token in an HttpOnly cookie scoped to this router (see config/settings/jwt.py).
 api.add_router(f"/{settings.WEB_AUTH_PATH}/", web_auth_router)
 {% endif %}
+# The caller's sessions (devices) and password change, behind HttpJwtAuth.
+api.add_router("/account/", account_router)
 api.add_router("/", users_router)
 
 

@@ -159,4 +159,9 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # The audit trail: sign-ins, refreshes, sign-outs, revocations, refresh token reuse,
+        # throttling; with user id, session id and client address, never a token or password.
+        "ninja_simple_jwt.audit": {"level": "INFO"},
+    },
 }

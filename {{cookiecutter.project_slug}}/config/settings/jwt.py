@@ -24,9 +24,21 @@ NINJA_SIMPLE_JWT = {
     # Changing it needs new keys: python manage.py make_rsa --force (signs every user out).
     "JWT_ALGORITHM": "{{ cookiecutter.jwt_algorithm }}",
     "JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes={{ cookiecutter.access_token_lifetime_minutes }}),
+    # A refresh token is the handle of a server-side session (one per sign-in). Revoking it
+    # stops the refresh, but an access token already issued stays valid until it expires: the
+    # access lifetime above is how long a signed-out device can still call the API.
     "JWT_REFRESH_TOKEN_LIFETIME": timedelta(days={{ cookiecutter.refresh_token_lifetime_days }}),
+{% if cookiecutter.refresh_token_rotation %}
+    # Each refresh answers a new refresh token; presenting a replaced one again (after
+    # JWT_REFRESH_REUSE_GRACE, 5 s) is reuse and revokes that session.
+    "JWT_ROTATE_REFRESH_TOKENS": True,
+{% else %}
+    # A refresh answers only an access token; the refresh token lasts until it expires.
+    "JWT_ROTATE_REFRESH_TOKENS": False,
+{% endif %}
     # Also available: JWT_ISSUER and JWT_AUDIENCE (written into tokens and then required),
-    # JWT_LEEWAY (clock skew, 10 s), SIGN_IN_THROTTLE_RATE ("10/min"; None turns it off).
+    # JWT_LEEWAY (clock skew, 10 s), SIGN_IN_THROTTLE_RATE ("10/min"; None turns it off),
+    # USE_STATELESS_AUTH (False: check the session and user on every request, one query).
 {% if cookiecutter.login_field == "email" %}
     # Users sign in with their e-mail address. The sign-in body keeps the field name "username"
     # (clients written for django-ninja-simple-jwt keep working); it holds the address.

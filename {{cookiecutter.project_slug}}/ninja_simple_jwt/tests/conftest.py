@@ -22,7 +22,8 @@ from django.urls import reverse
 from ninja.throttling import SimpleRateThrottle
 from ninja_simple_jwt.conf import ALGORITHMS, get_jwt_settings
 from ninja_simple_jwt.keys.cache import key_cache
-from ninja_simple_jwt.tokens import TokenType, mint_token
+from ninja_simple_jwt.sessions import start_session
+from ninja_simple_jwt.tokens import TokenType
 
 PASSWORD = "correct horse battery staple"
 LOGIN = "ada@example.com"
@@ -41,9 +42,9 @@ def create_user(login: str = LOGIN, password: str = PASSWORD, **fields: Any) -> 
     return user_model._default_manager.create_user(password=password, **values)
 
 
-def url(name: str) -> str:
-    """The path of an operation of the test API, by its URL name."""
-    return reverse(f"jwt-tests:{name}")
+def url(name: str, **kwargs: Any) -> str:
+    """The path of an operation of the test API, by its URL name (and path parameters)."""
+    return reverse(f"jwt-tests:{name}", kwargs=kwargs or None)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -51,7 +52,9 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def mint(user: Any, token_type: TokenType) -> str:
-    return mint_token(user, token_type).token
+    """A token of a new session of ``user``, as sign-in would give."""
+    tokens = start_session(user)
+    return (tokens.access if token_type == "access" else tokens.refresh).token
 
 
 def make_keys(*arguments: str) -> str:

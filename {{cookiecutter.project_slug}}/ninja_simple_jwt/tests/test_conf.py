@@ -21,7 +21,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from ninja.throttling import SimpleRateThrottle
 from ninja_simple_jwt.conf import DEFAULTS, build_jwt_settings, get_jwt_settings
-from ninja_simple_jwt.tokens import TokenType, mint_token
+from ninja_simple_jwt.sessions import start_session
+from ninja_simple_jwt.tokens import TokenType
 
 E001 = "ninja_simple_jwt.E001"
 # A key the app does not know: a plausible typo of JWT_ACCESS_TOKEN_LIFETIME. Ignored, it would
@@ -35,7 +36,8 @@ def app_check_ids() -> list[str]:
 
 
 def lifetime(user: Any, token_type: TokenType) -> int:
-    claims = mint_token(user, token_type).claims
+    tokens = start_session(user)
+    claims = (tokens.access if token_type == "access" else tokens.refresh).claims
     return int(claims["exp"] - claims["iat"])
 
 

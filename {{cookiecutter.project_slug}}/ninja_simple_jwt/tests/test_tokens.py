@@ -52,7 +52,7 @@ from ninja_simple_jwt.tests.forgery import (
     sign_bytes,
     sign_claims,
 )
-from ninja_simple_jwt.tokens import MAX_TOKEN_LENGTH, TokenType, verify_token
+from ninja_simple_jwt.tokens import MAX_TOKEN_LENGTH, TokenType, mint_token, verify_token
 
 HOUR = 3600
 ISSUER = "https://auth.example.com"
@@ -551,7 +551,8 @@ ANY_CHARACTER = st.characters(exclude_categories=["Cs"])  # any but lone surroga
 def valid_tokens() -> tuple[str, str]:
     """An access and a refresh token of a user that is never saved (no database)."""
     user = get_user_model()(pk=4242)
-    return mint(user, "access"), mint(user, "refresh")
+    access, refresh = (mint_token(user, kind, session_id="s") for kind in ("access", "refresh"))
+    return access.token, refresh.token
 
 
 @st.composite

@@ -1,0 +1,258 @@
+"""Sessions: starting one at sign-in, refreshing with rotation and reuse detection, revoking.
+
+Access tokens stay stateless; the refresh path reads one session row (with its user) and writes
+it once. Rotation is a conditional update on the current ``jti`` (compare and swap), so two
+concurrent refreshes of one token cannot both win, on SQLite as on PostgreSQL, without locks or
+a transaction held open. RFC 9700, 4.14.2: a refresh token presented after it was replaced is
+reuse, and ends the whole session; the immediately previous one within
+``JWT_REFRESH_REUSE_GRACE`` is a retry (two tabs, a lost response) and gets the current one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.throttling import BaseThrottle
+from ninja_simple_jwt.conf import get_jwt_settings
+from ninja_simple_jwt.errors import InvalidTokenError
+from ninja_simple_jwt.models import Session, new_jti
+from ninja_simple_jwt.tokens import MintedToken, mint_token, verify_token
+
+__all__ = [
+    "AUDIT_LOGGER",
+    "Refreshed",
+    "SignInTokens",
+    "audit",
+    "client_address",
+    "live_session",
+    "refresh_session",
+    "revoke",
+    "start_session",
+]
+
+# Every audit event goes to this logger: event, user id, session id and client address.
+AUDIT_LOGGER = "ninja_simple_jwt.audit"
+_audit_logger = logging.getLogger(AUDIT_LOGGER)
+_client_ident = BaseThrottle()  # django-ninja's client address rule (NINJA_NUM_PROXIES)
+
+
+@dataclass(frozen=True)
+class SignInTokens:
+    refresh: MintedToken
+    access: MintedToken
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    access: MintedToken
+    refresh: MintedToken | None  # None when rotation is off
+
+
+def client_address(request: HttpRequest | None) -> str | None:
+    """The client's IP address as django-ninja's throttles see it, or None if not an address."""
+    if request is None:
+        return None
+    ident = _client_ident.get_ident(request) or ""
+    try:
+        return str(ipaddress.ip_address(ident.strip()))
+    except ValueError:
+        return None
+
+
+def audit(
+    event: str,
+    request: HttpRequest | None = None,
+    *,
+    user_id: Any = None,
+    session: Session | None = None,
+    level: int = logging.INFO,
+) -> None:
+    """Log one audit event; never a token or a password."""
+    if session is not None and user_id is None:
+        user_id = session.user_id
+    fields = {
+        "event": event,
+        "user_id": user_id,
+        "session_id": None if session is None else session.public_id,
+        "client_address": client_address(request),
+    }
+    _audit_logger.log(
+        level,
+        "%s user=%s session=%s address=%s",
+        *fields.values(),
+        extra={"audit": fields},
+    )
+
+
+def password_fingerprint(user: Any) -> str:
+    """A digest of the user's password hash: any new password (any path) changes it."""
+    return hashlib.sha256(f"ninja_simple_jwt:{getattr(user, 'password', '')}".encode()).hexdigest()
+
+
+def _tokens(session: Session, user: Any) -> SignInTokens:
+    """A refresh token with the session's current jti and expiry, and an access token."""
+    # Token times are seconds from time.time(); the session's own follow USE_TZ.
+    remaining = (session.expires_at - timezone.now()).total_seconds()
+    return SignInTokens(
+        refresh=mint_token(
+            user,
+            "refresh",
+            session_id=session.public_id,
+            jti=session.refresh_jti,
+            expires_at=int(time.time()) + round(remaining),
+        ),
+        access=mint_token(user, "access", session_id=session.public_id),
+    )
+
+
+def start_session(user: Any, request: HttpRequest | None = None) -> SignInTokens:
+    """A new session for ``user`` and its first pair of tokens."""
+    user_agent = "" if request is None else request.META.get("HTTP_USER_AGENT", "")
+    now = timezone.now()
+    session = Session.objects.create(
+        user=user,
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + get_jwt_settings().JWT_REFRESH_TOKEN_LIFETIME,
+        user_agent=str(user_agent)[:512],
+        ip_address=client_address(request),
+        password_fingerprint=password_fingerprint(user),
+    )
+    audit("sign_in", request, session=session)
+    return _tokens(session, user)
+
+
+def _refusal(session: Session) -> Session.RevokedReason | None:
+    """Why a session that is not revoked must end now: its user is gone from it."""
+    user = session.user
+    if getattr(user, "is_active", True) is not True:
+        return Session.RevokedReason.USER_INACTIVE
+    if session.password_fingerprint != password_fingerprint(user):
+        return Session.RevokedReason.PASSWORD_CHANGED
+    return None
+
+
+def live_session(session_id: Any) -> Session | None:
+    """The session with its user if it can still be used (one query), else None."""
+    session = (
+        Session.objects.select_related("user")
+        .filter(public_id=session_id if isinstance(session_id, str) else "")
+        .first()
+    )
+    if session is None or not session.is_live or _refusal(session) is not None:
+        return None
+    return session
+
+
+def revoke(session: Session, reason: str, request: HttpRequest | None = None) -> None:
+    """End one session: its refresh tokens stop working (its access tokens at their expiry)."""
+    now = timezone.now()
+    Session.objects.filter(pk=session.pk, revoked_at=None).update(
+        revoked_at=now, revoked_reason=reason
+    )
+    session.revoked_at, session.revoked_reason = now, reason
+    audit("session_revoked", request, session=session)
+
+
+def revoke_all(sessions: Any, reason: str, request: HttpRequest | None = None) -> int:
+    """Revoke every live session of a queryset; the number revoked."""
+    revoked = 0
+    for session in sessions.filter(revoked_at=None):
+        revoke(session, reason, request)
+        revoked += 1
+    return revoked
+
+
+def session_of_token(claims: dict[str, Any]) -> Session:
+    """The session (with its user) that verified refresh claims belong to, else 401."""
+    session = Session.objects.select_related("user").filter(public_id=claims["sid"]).first()
+    if session is None or session.revoked_at is not None or not session.is_live:
+        raise InvalidTokenError()
+    reason = _refusal(session)
+    if reason is not None:
+        revoke(session, reason)
+        raise InvalidTokenError()
+    return session
+
+
+def refresh_session(refresh_token: str, request: HttpRequest | None = None) -> Refreshed:
+    """New tokens for a valid refresh token; reuse of a replaced one revokes its session."""
+    jwt_settings = get_jwt_settings()
+    claims = verify_token(refresh_token, "refresh")
+    session = session_of_token(claims)
+    user, jti, now = session.user, claims["jti"], timezone.now()
+    if not jwt_settings.JWT_ROTATE_REFRESH_TOKENS:
+        if jti != session.refresh_jti:
+            _reuse(session, request)
+        Session.objects.filter(pk=session.pk).update(last_used_at=now)
+        audit("refresh", request, session=session)
+        access = mint_token(user, "access", session_id=session.public_id)
+        return Refreshed(access=access, refresh=None)
+    if jti == session.refresh_jti:
+        rotated = {
+            "refresh_jti": new_jti(),
+            "previous_jti": jti,
+            "rotated_at": now,
+            "last_used_at": now,
+            "expires_at": now + jwt_settings.JWT_REFRESH_TOKEN_LIFETIME,
+        }
+        # Compare and swap: only the request that still sees ``jti`` as current rotates it.
+        won = Session.objects.filter(pk=session.pk, refresh_jti=jti, revoked_at=None).update(
+            **rotated
+        )
+        if won:
+            for field, value in rotated.items():
+                setattr(session, field, value)
+            audit("refresh", request, session=session)
+            tokens = _tokens(session, user)
+            return Refreshed(access=tokens.access, refresh=tokens.refresh)
+        session.refresh_from_db()  # another request rotated it a moment ago
+        if session.revoked_at is not None:
+            raise InvalidTokenError()
+    grace = jwt_settings.JWT_REFRESH_REUSE_GRACE
+    is_retry = (
+        jti == session.previous_jti
+        and session.rotated_at is not None
+        and now - session.rotated_at <= grace
+    )
+    if not is_retry:
+        _reuse(session, request)
+    audit("refresh_retry", request, session=session)
+    tokens = _tokens(session, user)
+    return Refreshed(access=tokens.access, refresh=tokens.refresh)
+
+
+def _reuse(session: Session, request: HttpRequest | None) -> None:
+    """A replaced refresh token came back: someone else may hold the session. End it."""
+    audit("refresh_reuse_detected", request, session=session, level=logging.WARNING)
+    if session.revoked_at is None:
+        revoke(session, Session.RevokedReason.REUSE_DETECTED, request)
+    raise InvalidTokenError()
+
+
+def end_session(refresh_token: str, request: HttpRequest | None = None) -> None:
+    """Sign out: revoke the session a valid refresh token belongs to."""
+    claims = verify_token(refresh_token, "refresh")
+    session = Session.objects.filter(public_id=claims["sid"]).first()
+    if session is None:
+        raise InvalidTokenError()
+    audit("sign_out", request, session=session)
+    if session.revoked_at is None:
+        revoke(session, Session.RevokedReason.SIGN_OUT, request)
+
+
+def user_sessions(user: Any) -> list[Session]:
+    """The live sessions of a user, newest first."""
+    fingerprint = password_fingerprint(user)
+    return [
+        session
+        for session in Session.objects.live().filter(user=user)
+        if session.password_fingerprint == fingerprint
+    ]
