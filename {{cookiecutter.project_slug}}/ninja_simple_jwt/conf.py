@@ -63,14 +63,12 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
         "JWT_UNKNOWN_KID_RELOAD_INTERVAL": timedelta(seconds=30),
         # Per client, both sign-in endpoints together, in django-ninja's rate syntax; None: off.
         "SIGN_IN_THROTTLE_RATE": "10/min",
-        # Each refresh answers a new refresh token and retires the one sent (see sessions.py).
-        # Off by default, as in the library: its clients keep their first refresh token.
+        # Each refresh answers a new refresh token, retiring the one sent (see sessions.py).
+        # Off as in the library, whose clients keep their first refresh token.
         "JWT_ROTATE_REFRESH_TOKENS": False,
-        # How long the refresh token just replaced is a retry (it gets the current one) and
-        # not reuse (which revokes the session).
+        # How long the token just replaced is a retry (answered), not reuse (revoked).
         "JWT_REFRESH_REUSE_GRACE": timedelta(seconds=5),
-        # False: HttpJwtAuth loads the user and checks the session on every request (a query),
-        # so revocation and deactivation apply at once, not when the access token expires.
+        # False: HttpJwtAuth checks the session and user on every request (one query).
         "USE_STATELESS_AUTH": True,
     }
 )
@@ -265,31 +263,22 @@ def _check_relations(s: JwtSettings) -> None:
     leeway = s.JWT_LEEWAY
     if not isinstance(leeway, timedelta) or leeway < timedelta(0):
         raise _fail("JWT_LEEWAY", f"must be a datetime.timedelta of zero or more, got {leeway!r}.")
-    grace = s.JWT_REFRESH_REUSE_GRACE
+    grace = s.JWT_REFRESH_REUSE_GRACE  # long, it would let a stolen token be replayed unseen
     if not isinstance(grace, timedelta) or not timedelta(0) <= grace <= timedelta(minutes=5):
-        # A long grace would let a stolen refresh token be replayed unnoticed.
-        raise _fail(
-            "JWT_REFRESH_REUSE_GRACE",
-            f"must be a datetime.timedelta from zero to five minutes, got {grace!r}.",
-        )
+        raise _fail("JWT_REFRESH_REUSE_GRACE", f"must be a timedelta of 0 to 5 minutes: {grace!r}")
     if leeway >= s.JWT_ACCESS_TOKEN_LIFETIME:
         # A leeway as long as the access lifetime would double how long tokens live.
         raise _fail("JWT_LEEWAY", "must be shorter than JWT_ACCESS_TOKEN_LIFETIME.")
-    if (
-        s.WEB_REFRESH_COOKIE_SAME_SITE_POLICY == "None"
-        and s.WEB_REFRESH_COOKIE_SECURE_SETTING is False
-    ):
+    secure = s.WEB_REFRESH_COOKIE_SECURE_SETTING
+    if s.WEB_REFRESH_COOKIE_SAME_SITE_POLICY == "None" and secure is False:
         # Browsers drop SameSite=None cookies that are not Secure.
         raise _fail("WEB_REFRESH_COOKIE_SAME_SITE_POLICY", '"None" needs a Secure cookie.')
-    if not _COOKIE_NAME.fullmatch(s.JWT_REFRESH_COOKIE_NAME):
-        raise _fail(
-            "JWT_REFRESH_COOKIE_NAME", f"is not a cookie name: {s.JWT_REFRESH_COOKIE_NAME!r}."
-        )
+    name = s.JWT_REFRESH_COOKIE_NAME
+    if not _COOKIE_NAME.fullmatch(name):
+        raise _fail("JWT_REFRESH_COOKIE_NAME", f"is not a cookie name: {name!r}.")
     path = s.WEB_REFRESH_COOKIE_PATH
     if not path.startswith("/") or any(char in path for char in ";, \t\r\n"):
-        raise _fail(
-            "WEB_REFRESH_COOKIE_PATH", f'must be a URL path starting with "/", got {path!r}.'
-        )
+        raise _fail("WEB_REFRESH_COOKIE_PATH", f'must be a path starting with "/", got {path!r}.')
     same_storage = s.JWT_PRIVATE_KEY_STORAGE == s.JWT_PUBLIC_KEY_STORAGE or (
         (DEFAULTS["JWT_PRIVATE_KEY_STORAGE"], DEFAULTS["JWT_PUBLIC_KEY_STORAGE"])
         == (s.JWT_PRIVATE_KEY_STORAGE, s.JWT_PUBLIC_KEY_STORAGE)

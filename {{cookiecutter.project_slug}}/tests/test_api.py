@@ -25,6 +25,23 @@ def test_me_returns_the_callers_claims(client: Client, user: Any, access_token: 
     assert claims["token_type"] == "access"
 
 
+@pytest.mark.parametrize(("stateless", "queries"), [(True, 0), (False, 1)])
+def test_me_works_in_both_auth_modes(
+    client: Client,
+    access_token: str,
+    settings: Any,
+    django_assert_num_queries: Any,
+    stateless: bool,
+    queries: int,
+) -> None:
+    """Stateless (the default): no query at all. Otherwise one, for the session and user."""
+    settings.NINJA_SIMPLE_JWT = {**settings.NINJA_SIMPLE_JWT, "USE_STATELESS_AUTH": stateless}
+    with django_assert_num_queries(queries):
+        response = client.get(url("me"), headers=bearer(access_token))
+    assert response.status_code == 200
+    assert response.json()["sid"]
+
+
 @pytest.mark.django_db
 def test_me_without_a_token_is_401_json(client: Client) -> None:
     response = client.get(url("me"))

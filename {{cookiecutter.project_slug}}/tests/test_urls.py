@@ -20,6 +20,12 @@ from tests.conftest import CREDENTIALS, url
 def test_api_is_mounted_at_the_chosen_path() -> None:
     assert url("health") == "/{{ cookiecutter.api_path.strip('/') }}/health"
     assert url("me") == "/{{ cookiecutter.api_path.strip('/') }}/me"
+
+
+def test_account_router_is_mounted_in_the_api() -> None:
+    account = "/{{ cookiecutter.api_path.strip('/') }}/account"
+    assert url("account_sessions") == f"{account}/sessions"
+    assert url("account_password") == f"{account}/password"
 {% if cookiecutter.mobile_auth %}
 
 
@@ -27,6 +33,7 @@ def test_mobile_router_paths() -> None:
     mobile = "/{{ cookiecutter.api_path.strip('/') }}/{{ cookiecutter.mobile_auth_path.strip('/') }}"
     assert url("mobile_signin") == f"{mobile}/sign-in"
     assert url("mobile_token_refresh") == f"{mobile}/token-refresh"
+    assert url("mobile_sign_out") == f"{mobile}/sign-out"
 
 
 def test_mobile_sign_in_and_refresh_work_at_the_chosen_paths(client: Client, user: Any) -> None:
@@ -71,5 +78,7 @@ def test_refresh_cookie_path_is_exactly_the_web_mount() -> None:
 {% if cookiecutter.mobile_auth %}
     assert not url("mobile_signin").startswith(f"{cookie_path}/")
     assert not url("mobile_token_refresh").startswith(f"{cookie_path}/")
+    assert not url("mobile_sign_out").startswith(f"{cookie_path}/")
 {% endif %}
+    assert not url("account_sessions").startswith(f"{cookie_path}/")
 {% endif %}

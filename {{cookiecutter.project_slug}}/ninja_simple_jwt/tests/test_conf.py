@@ -170,6 +170,10 @@ def test_defaults_of_the_keys_beyond_the_library() -> None:
         "JWT_PREVIOUS_PUBLIC_KEYS_PATH": "jwt-signing.previous.json",
         "JWT_UNKNOWN_KID_RELOAD_INTERVAL": timedelta(seconds=30),
         "SIGN_IN_THROTTLE_RATE": "10/min",
+        # Off as in the library, whose clients keep their first refresh token.
+        "JWT_ROTATE_REFRESH_TOKENS": False,
+        "JWT_REFRESH_REUSE_GRACE": timedelta(seconds=5),
+        "USE_STATELESS_AUTH": True,
     }
     defaults = build_jwt_settings({})
 
@@ -234,6 +238,11 @@ def bad(key: str, value: Any, case: str, **others: Any) -> Any:
         bad("SIGN_IN_THROTTLE_RATE", " 10/min", "space"),
         bad("SIGN_IN_THROTTLE_RATE", "", "empty"),
         bad("SIGN_IN_THROTTLE_RATE", 10, "not-a-string"),
+        bad("JWT_ROTATE_REFRESH_TOKENS", "yes", "truthy-string"),
+        bad("JWT_REFRESH_REUSE_GRACE", 5, "seconds-not-timedelta"),
+        bad("JWT_REFRESH_REUSE_GRACE", timedelta(seconds=-1), "negative"),
+        bad("JWT_REFRESH_REUSE_GRACE", timedelta(hours=1), "long-enough-to-replay"),
+        bad("USE_STATELESS_AUTH", 0, "not-a-boolean"),
     ],
 )
 def test_bad_values_are_rejected_by_name(key: str, user_settings: dict[str, Any]) -> None:

@@ -322,6 +322,7 @@ def test_revoking_one_session(client: Client, user: Any) -> None:
 def test_another_users_session_and_an_unknown_one_are_the_same_404(
     client: Client, user: Any
 ) -> None:
+    """SECURITY.md 23: no way to learn which ids exist."""
     mine = sign_in(client)
     other = Session.objects.create(
         user=create_user("grace@example.com"),
