@@ -221,12 +221,18 @@ class Recorder:
         return result
 
 
+def new_context(browser: Any, **options: Any) -> Any:
+    """A fresh browser profile (no cookies), every wait bounded."""
+    browser_context = browser.new_context(viewport={"width": 1000, "height": 900}, **options)
+    browser_context.set_default_timeout(TIMEOUT_MS)
+    browser_context.set_default_navigation_timeout(TIMEOUT_MS)
+    return browser_context
+
+
 @pytest.fixture
 def context(browser: Any) -> Iterator[Any]:
     """A fresh browser profile per test (no cookies), every wait bounded."""
-    browser_context = browser.new_context(viewport={"width": 1000, "height": 900})
-    browser_context.set_default_timeout(TIMEOUT_MS)
-    browser_context.set_default_navigation_timeout(TIMEOUT_MS)
+    browser_context = new_context(browser)
     try:
         yield browser_context
     finally:
@@ -278,11 +284,13 @@ def open_demo(page: Any, api: str) -> None:
     page.wait_for_selector('body[data-actions="1"]', state="attached")
 
 
-def sign_in(page: Any) -> None:
-    page.fill("#login", USERNAME)
-    page.fill("#password", PASSWORD)
+def sign_in(
+    page: Any, username: str = USERNAME, password: str = PASSWORD, status: str = "200"
+) -> None:
+    page.fill("#login", username)
+    page.fill("#password", password)
     act(page, lambda: page.click("#sign-in button[type=submit]"))
-    assert page.get_attribute("#result", "data-status") == "200"
+    assert page.get_attribute("#result", "data-status") == status
 
 
 def state(page: Any) -> str:
@@ -352,6 +360,24 @@ def test_sign_in_on_the_demo_page_keeps_the_refresh_token_from_script(
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target), full_page=True)
     assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_reload_rotates_the_refresh_cookie(context: Any, page: Any, api: str) -> None:
+    open_demo(page, api)
+    sign_in(page)
+    [before] = refresh_cookies(context)
+
+    page.reload()
+    page.wait_for_selector('body[data-actions="1"]', state="attached")
+    assert state(page) == "signed-in"
+    assert page.get_attribute("#result", "data-status") == "200"
+    # The refresh on load answered a new refresh token, which replaced the cookie in place.
+    [after] = refresh_cookies(context)
+    assert after["value"] != before["value"]
+    assert (after["path"], after["httpOnly"], after["sameSite"]) == (WEB, True, "Strict")
+
+    act(page, lambda: page.click("#call-me"))
+    assert page.get_attribute("#result", "data-status") == "200"
 
 
 def test_reload_gets_a_new_access_token_with_the_cookie_alone(
@@ -461,6 +487,164 @@ def test_sign_out_removes_the_cookie_and_refresh_then_fails(
     page.wait_for_selector('body[data-actions="1"]', state="attached")
     assert state(page) == "signed-out"
     assert page.get_attribute("#result", "data-status") == "401"
+
+
+# --- the demo page's sessions panel and password form ------------------------------------
+
+# Each test below signs in as a user of its own, so that the sessions listed are its own.
+ACCOUNT_USERS = ("grace", "linus", "ken", "barbara")
+NEW_PASSWORD = "a longer passphrase than before"
+# Where the account tests are served: the local settings without the sign-in throttle, since
+# with the rest of this module they sign in more often than it allows one address (10 a minute).
+NO_THROTTLE_SETTINGS = """\
+from .local import *  # noqa: F403
+from .local import NINJA_SIMPLE_JWT
+
+NINJA_SIMPLE_JWT = {**NINJA_SIMPLE_JWT, "SIGN_IN_THROTTLE_RATE": None}
+"""
+
+
+@pytest.fixture(scope="module")
+def accounts_api(site: Site) -> str:
+    """Base URL of the project served for the account tests, with their users created."""
+    site.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model\n"
+        f"for name in {ACCOUNT_USERS!r}:\n"
+        f"    get_user_model().objects.create_user(username=name, password={PASSWORD!r})",
+    )
+    (site.project / "config" / "settings" / "no_throttle.py").write_text(NO_THROTTLE_SETTINGS)
+    return site.serve("config.settings.no_throttle")
+
+
+def agent(device: str) -> str:
+    return f"Mozilla/5.0 (X11; Linux x86_64) DemoTest/{device}"
+
+
+@pytest.fixture
+def devices(browser: Any) -> Iterator[Callable[[str], Any]]:
+    """Pages in browser profiles of their own, one per device: own cookies, and a user agent
+    naming the device (the sessions panel shows it)."""
+    contexts: list[Any] = []
+
+    def open_device(device: str) -> Any:
+        contexts.append(new_context(browser, user_agent=agent(device)))
+        return contexts[-1].new_page()
+
+    try:
+        yield open_device
+    finally:
+        for browser_context in contexts:
+            browser_context.close()
+
+
+def signed_in_devices(
+    devices: Callable[[str], Any], api: str, username: str, *names: str
+) -> list[Any]:
+    pages = []
+    for name in names:
+        device = devices(name)
+        open_demo(device, api)
+        sign_in(device, username)
+        pages.append(device)
+    return pages
+
+
+def listed_sessions(page: Any) -> list[tuple[str, str]]:
+    """(user agent, "true" for the current one) of each session the panel lists."""
+    rows: list[list[str]] = page.eval_on_selector_all(
+        "#sessions li[data-session-id]",
+        "items => items.map((item) => [item.querySelector('strong').textContent,"
+        " item.dataset.current])",
+    )
+    return [(user_agent, current) for user_agent, current in rows]
+
+
+def reload_signed_out(page: Any) -> None:
+    """Reload: the refresh on load is answered 401, and the page stays signed out."""
+    with page.expect_response(lambda response: urlsplit(response.url).path == REFRESH) as answer:
+        page.reload()
+    page.wait_for_selector('body[data-actions="1"]', state="attached")
+    assert answer.value.status == 401
+    assert state(page) == "signed-out"
+
+
+def test_a_session_revoked_from_another_device_is_signed_out_on_reload(
+    devices: Callable[[str], Any], accounts_api: str
+) -> None:
+    laptop, phone = signed_in_devices(devices, accounts_api, "grace", "Laptop", "Phone")
+    act(laptop, lambda: laptop.click("#list-sessions"))
+    phone_row = laptop.locator("#sessions li", has_text=agent("Phone"))
+    act(laptop, lambda: phone_row.get_by_role("button", name="Revoke").click())
+    assert laptop.get_attribute("#result", "data-status") == "204"
+    assert listed_sessions(laptop) == [(agent("Laptop"), "true")]
+
+    # The phone still holds its cookie, but the session behind it is gone.
+    assert len(refresh_cookies(phone.context)) == 1
+    reload_signed_out(phone)
+    # The laptop's own session goes on.
+    act(laptop, lambda: laptop.click("#refresh"))
+    assert laptop.get_attribute("#result", "data-status") == "200"
+
+
+def test_sign_out_everywhere_signs_every_device_out(
+    devices: Callable[[str], Any], accounts_api: str
+) -> None:
+    laptop, phone = signed_in_devices(devices, accounts_api, "barbara", "Laptop", "Phone")
+    act(laptop, lambda: laptop.click("#sign-out-everywhere"))
+    assert laptop.get_attribute("#result", "data-status") == "204"
+    assert state(laptop) == "signed-out"
+    assert refresh_cookies(laptop.context) == []  # the page had sign-out drop the dead cookie
+    reload_signed_out(phone)
+
+
+def test_the_sessions_panel_lists_both_devices_and_the_password_form_changes_the_password(
+    devices: Callable[[str], Any], accounts_api: str
+) -> None:
+    laptop, phone = signed_in_devices(devices, accounts_api, "linus", "Laptop", "Phone")
+    act(laptop, lambda: laptop.click("#list-sessions"))
+    assert sorted(listed_sessions(laptop)) == [(agent("Laptop"), "true"), (agent("Phone"), "false")]
+    assert laptop.locator("#sessions li[data-current=true] .current").text_content() == (
+        "this browser"
+    )
+
+    laptop.fill("#current-password", PASSWORD)
+    laptop.fill("#new-password", NEW_PASSWORD)
+    act(laptop, lambda: laptop.click("#password-change button[type=submit]"))
+    assert laptop.get_attribute("#password-messages", "data-status") == "204"
+    # Every other session ended with the change; the laptop's goes on.
+    assert listed_sessions(laptop) == [(agent("Laptop"), "true")]
+    reload_signed_out(phone)
+
+    sign_in(phone, "linus", PASSWORD, status="401")
+    sign_in(phone, "linus", NEW_PASSWORD)
+
+
+def test_the_password_form_shows_why_a_change_was_refused(
+    page: Any, csp_violations: list[str], accounts_api: str
+) -> None:
+    open_demo(page, accounts_api)
+    sign_in(page, "ken")
+
+    def change(current: str, new: str) -> list[str]:
+        page.fill("#current-password", current)
+        page.fill("#new-password", new)
+        act(page, lambda: page.click("#password-change button[type=submit]"))
+        said: list[str] = page.locator("#password-messages li").all_text_contents()
+        return said
+
+    assert change("not the password", NEW_PASSWORD) == ["The current password is wrong."]
+    assert page.get_attribute("#password-messages", "data-status") == "400"
+    # AUTH_PASSWORD_VALIDATORS: one message per validator that refuses it.
+    refused = change(PASSWORD, "12345678")
+    assert page.get_attribute("#password-messages", "data-status") == "422"
+    assert "This password is too common." in refused
+    assert "This password is entirely numeric." in refused
+    assert csp_violations == []
+    # Nothing changed: the old password still signs in.
+    act(page, lambda: page.click("#sign-out"))
+    sign_in(page, "ken", PASSWORD)
 
 
 # --- front ends on other origins -----------------------------------------------------------

@@ -68,13 +68,23 @@ def test_the_script_keeps_the_access_token_in_memory_only(client: Client) -> Non
 
 
 @pytest.mark.usefixtures("demo_on")
-def test_config_points_at_the_web_router(client: Client) -> None:
+def test_the_script_writes_text_never_html(client: Client) -> None:
+    """The sessions panel shows user agents, which any client chooses: text nodes only."""
+    script = client.get(reverse("demo:script")).content.decode()
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in script
+
+
+@pytest.mark.usefixtures("demo_on")
+def test_config_points_at_the_web_router_and_the_account_routes(client: Client) -> None:
     config = client.get(reverse("demo:config")).json()
     assert config["urls"] == {
         "sign_in": url("web_signin"),
         "refresh": url("web_token_refresh"),
         "sign_out": url("web_sign_out"),
         "me": url("me"),
+        "sessions": url("account_sessions"),
+        "password": url("account_password"),
     }
     assert config["login_field"] == LOGIN_CLAIM
     assert config["title"]

@@ -4,7 +4,8 @@ No build step and no third-party script: a plain HTML page, a stylesheet and a s
 ``assets/``, served by these views so that one setting switches them all off (404), under a
 Content-Security-Policy that allows nothing but this origin's own files and API. The script
 learns where the API lives from ``config.json``, built from the URL configuration, so the page
-follows the paths in config/settings/jwt.py.
+follows the paths in config/settings/jwt.py: the web auth router, ``/me`` and the account
+routes (sessions, password).
 """
 
 from collections.abc import Callable
@@ -73,7 +74,8 @@ def stylesheet(request: HttpRequest) -> HttpResponse:
 
 @demo_view
 def config(request: HttpRequest) -> HttpResponse:
-    """Where the page finds the API: the web router's endpoints and the protected /me."""
+    """Where the page finds the API: the web router's endpoints, the protected /me and the
+    account routes (the caller's sessions, the password change)."""
     namespace = api.urls_namespace
     return JsonResponse(
         {
@@ -84,6 +86,9 @@ def config(request: HttpRequest) -> HttpResponse:
                 "refresh": reverse(f"{namespace}:web_token_refresh"),
                 "sign_out": reverse(f"{namespace}:web_sign_out"),
                 "me": reverse(f"{namespace}:me"),
+                # One session is DELETE <sessions>/<id>; DELETE <sessions> revokes them all.
+                "sessions": reverse(f"{namespace}:account_sessions"),
+                "password": reverse(f"{namespace}:account_password"),
             },
         }
     )

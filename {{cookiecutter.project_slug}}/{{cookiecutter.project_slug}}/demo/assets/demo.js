@@ -5,6 +5,9 @@
 // refresh token is in an HttpOnly cookie: this script cannot read it, the browser sends it to
 // the web auth endpoints only (token-refresh, sign-out), and a reload gets a new access token
 // with it.
+//
+// With that access token, the page also lists the account's sessions (one per signed-in browser
+// or device), revokes them, and changes the password: the account routes of the API.
 
 let accessToken = null;
 let urls = null;
@@ -54,8 +57,17 @@ async function call(method, url, { body, token } = {}) {
   return { status: response.status, data };
 }
 
+// What an error body says: {"detail": "..."}, or for a refused new password (422)
+// {"detail": [{"msg": "..."}, ...]}, one message per validator that refused it.
+function messages(data) {
+  if (!data || !data.detail) return [];
+  if (Array.isArray(data.detail)) return data.detail.map((error) => String(error.msg));
+  return [String(data.detail)];
+}
+
 function report(label, result) {
-  const detail = result.data && result.data.detail ? ` (${result.data.detail})` : "";
+  const said = messages(result.data);
+  const detail = said.length ? ` (${said.join(" ")})` : "";
   const line = element("result");
   line.textContent = `${label}: HTTP ${result.status}${detail}`;
   line.dataset.status = String(result.status);
@@ -78,6 +90,124 @@ function keep(result, signedInText, signedOutText) {
   }
 }
 
+// An element with its text. Text only, never HTML: a session's user agent is whatever the
+// client sent.
+function make(tag, text, className) {
+  const made = document.createElement(tag);
+  if (text !== undefined) made.textContent = text;
+  if (className) made.className = className;
+  return made;
+}
+
+const when = (iso) => new Date(iso).toLocaleString();
+
+function showSessions(sessions, note) {
+  const list = element("sessions");
+  list.replaceChildren();
+  list.dataset.count = String(sessions.length);
+  if (note) list.append(make("li", note, "note"));
+  for (const session of sessions) {
+    const item = make("li");
+    item.dataset.sessionId = session.id;
+    item.dataset.current = String(session.current);
+    const seen = `${session.ip_address || "no address"}, ` +
+      `signed in ${when(session.created_at)}, last used ${when(session.last_used_at)}`;
+    item.append(make("strong", session.user_agent || "(no user agent)"), make("span", seen, "note"));
+    if (session.current) {
+      item.append(make("span", "this browser", "current"));
+    } else {
+      const revoke = make("button", "Revoke", "revoke");
+      revoke.type = "button";
+      revoke.addEventListener("click", () => revokeSession(session.id));
+      item.append(revoke);
+    }
+    list.append(item);
+  }
+}
+
+// GET the sessions with the access token in memory; part of other actions, so no done() here.
+async function loadSessions() {
+  if (!accessToken) {
+    showSessions([], "(sign in to see them)");
+    return null;
+  }
+  const result = await call("GET", urls.sessions, { token: accessToken });
+  if (result.status === 200) {
+    showSessions(result.data);
+  } else {
+    const why = [`HTTP ${result.status}`, ...messages(result.data)].join(" ");
+    showSessions([], `Could not list them: ${why}`);
+  }
+  return result;
+}
+
+async function listSessions() {
+  try {
+    const result = await loadSessions();
+    if (result) report(`GET ${urls.sessions}`, result);
+  } finally {
+    done();
+  }
+}
+
+async function revokeSession(id) {
+  try {
+    const result = await call("DELETE", `${urls.sessions}/${encodeURIComponent(id)}`, {
+      token: accessToken,
+    });
+    report("Revoke a session", result);
+    await loadSessions();
+  } finally {
+    done();
+  }
+}
+
+async function signOutEverywhere() {
+  try {
+    const result = await call("DELETE", urls.sessions, { token: accessToken });
+    report("Sign out everywhere", result);
+    if (result.status === 204) {
+      // This browser's session is revoked too: forget the access token, and let sign-out
+      // delete the refresh cookie, now a dead handle.
+      accessToken = null;
+      await call("POST", urls.sign_out);
+      element("me").textContent = "(not called yet)";
+      setStatus("signed-out", "Signed out everywhere: every session of the account is revoked.");
+    }
+    await loadSessions();
+  } finally {
+    done();
+  }
+}
+
+async function changePassword(event) {
+  event.preventDefault();
+  try {
+    const result = await call("POST", urls.password, {
+      token: accessToken,
+      body: {
+        current_password: element("current-password").value,
+        new_password: element("new-password").value,
+      },
+    });
+    element("current-password").value = "";
+    element("new-password").value = "";
+    let said = messages(result.data);
+    if (result.status === 204) {
+      said = ["Password changed: every other session is signed out, this one goes on."];
+    } else if (said.length === 0) {
+      said = [`HTTP ${result.status}`];
+    }
+    const list = element("password-messages");
+    list.dataset.status = String(result.status);
+    list.replaceChildren(...said.map((text) => make("li", text)));
+    report("Change the password", result);
+    await loadSessions();
+  } finally {
+    done();
+  }
+}
+
 async function signIn(event) {
   event.preventDefault();
   try {
@@ -88,6 +218,7 @@ async function signIn(event) {
     keep(result, "Signed in: the access token is in memory, the refresh token in the cookie.",
       "Not signed in.");
     report("Sign in", result);
+    await loadSessions();
   } finally {
     done();
   }
@@ -99,6 +230,7 @@ async function refresh(label) {
     keep(result, "Signed in: a new access token came from the refresh cookie alone.",
       "Not signed in: no valid refresh cookie.");
     report(label, result);
+    await loadSessions();
   } finally {
     done();
   }
@@ -121,6 +253,7 @@ async function signOut() {
     element("me").textContent = "(not called yet)";
     setStatus("signed-out", "Signed out: the refresh cookie is deleted, the access token forgotten.");
     report("Sign out", result);
+    await loadSessions();
   } finally {
     done();
   }
@@ -143,6 +276,9 @@ async function start() {
   element("call-me").addEventListener("click", callMe);
   element("refresh").addEventListener("click", () => refresh("Refresh"));
   element("sign-out").addEventListener("click", signOut);
+  element("list-sessions").addEventListener("click", listSessions);
+  element("sign-out-everywhere").addEventListener("click", signOutEverywhere);
+  element("password-change").addEventListener("submit", changePassword);
   await refresh("Refresh on load");
 }
 
