@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "JWT session",
-                "ordering": ["-created_at", "-pk"],
+                "ordering": ("-created_at", "-pk"),
                 "indexes": [
                     models.Index(fields=["user", "revoked_at"], name="jwt_session_user_live")
                 ],
