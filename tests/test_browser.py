@@ -9,10 +9,13 @@ browser itself sent (``Request.all_headers()``, which holds the real Cookie head
 from __future__ import annotations
 
 import functools
+import html
+import http.cookies
 import http.server
 import json
 import os
 import threading
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -719,3 +722,137 @@ def test_a_front_end_on_another_site_gets_no_strict_cookie(
     assert result.get("status") == 200, result  # the origin is allowed: the page reads it
     assert refresh_cookies(context) == []  # but the browser refused the cross-site cookie
     assert call(page, "POST", f"{api}{REFRESH}").get("status") == 401
+
+
+# --- attacks a browser can be made to carry ------------------------------------------------
+
+ATTACKER = "mallory"  # a user of the site, who wants the victim's browser signed in as her
+
+
+@pytest.fixture(scope="module")
+def attacker_api(site: Site, accounts_api: str) -> str:
+    """The server without the sign-in throttle (the attacks sign in often), with an account for
+    the attacker."""
+    site.manage(*create_user_command(ATTACKER, PASSWORD))
+    return accounts_api
+
+
+@pytest.fixture(scope="module")
+def attacker_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("attacker")
+
+
+@pytest.fixture(scope="module")
+def attacker_site(attacker_directory: Path) -> Iterator[StaticOrigin]:
+    """The attacker's own pages, on a port that the API's CORS list does not name."""
+    origin = StaticOrigin(attacker_directory)
+    yield origin
+    origin.close()
+
+
+def plain_sign_in(api: str, body: bytes) -> str:
+    """POST ``body`` to the web sign-in as application/json, from outside any browser; the
+    refresh token that the answer's Set-Cookie holds (a 4xx raises)."""
+    request = urllib.request.Request(
+        f"{api}{SIGN_IN}", data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        jar: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+    return jar[COOKIE].value
+
+
+def text_plain_form_page(action: str, body: dict[str, str]) -> str:
+    """A page that posts ``body`` as JSON to ``action`` the moment it loads, by the one route
+    open to any site: a top-level form navigation (no CORS, no preflight) with
+    enctype="text/plain", which sends its one field as ``name=value`` with nothing escaped. The
+    name holds the JSON up to an extra key's opening quote, the value closes it: the "=" lands
+    inside a string."""
+    name, value = json.dumps(body, separators=(",", ":"))[:-1] + ',"x":"', '"}'
+    return (
+        '<!doctype html><meta charset="utf-8"><title>You won!</title>\n'
+        f'<form name="attack" method="post" enctype="text/plain" action="{html.escape(action)}">'
+        f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
+        "</form>\n<script>document.forms.attack.submit();</script>\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("host", "fetch_site"),
+    [("127.0.0.1", "cross-site"), ("localhost", "same-site")],
+    ids=["another-site", "another-origin-of-the-site"],
+)
+def test_a_form_on_another_origin_cannot_sign_the_browser_in_as_the_attacker(
+    context: Any,
+    page: Any,
+    attacker_api: str,
+    attacker_site: StaticOrigin,
+    attacker_directory: Path,
+    host: str,
+    fetch_site: str,
+) -> None:
+    """Login CSRF: were it signed in as the attacker, the victim's browser would put what it
+    does next (a card, a draft) into her account."""
+    credentials = {"username": ATTACKER, "password": PASSWORD}
+    attack = attacker_directory / "attack.html"
+    attack.write_text(text_plain_form_page(f"{attacker_api}{SIGN_IN}", credentials))
+
+    with page.expect_response(lambda response: urlsplit(response.url).path == SIGN_IN) as answer:
+        page.goto(f"http://{host}:{attacker_site.port}/{attack.name}", wait_until="commit")
+    page.wait_for_load_state()
+
+    # The browser sent the attack as built: a navigation from the attacker's origin, carrying
+    # JSON with her valid credentials under a content type no preflight guards.
+    sent = answer.value.request
+    headers = sent.all_headers()
+    assert sent.is_navigation_request() and sent.method == "POST"
+    assert (headers["sec-fetch-mode"], headers["sec-fetch-site"]) == ("navigate", fetch_site)
+    assert headers["origin"] == f"http://{host}:{attacker_site.port}"
+    assert headers["content-type"] == "text/plain"
+    assert json.loads(sent.post_data) == {**credentials, "x": "="}
+    # The same bytes as application/json do sign her in: only the browser checks stood between.
+    assert plain_sign_in(attacker_api, sent.post_data_buffer)
+
+    # Refused (403 for the origin, 415 for the content type), and no cookie was set.
+    assert answer.value.status in (403, 415)
+    assert "detail" in json.loads(page.text_content("body"))
+    assert refresh_cookies(context) == []
+
+
+def test_a_planted_refresh_cookie_does_not_win(context: Any, page: Any, attacker_api: str) -> None:
+    """Cookie tossing: a sibling subdomain (or a page elsewhere on the host) sets the attacker's
+    refresh token at Path=/; the browser then sends it beside the victim's own."""
+    open_demo(page, attacker_api)
+    sign_in(page)
+    [victims] = refresh_cookies(context)
+
+    planted = plain_sign_in(
+        attacker_api, json.dumps({"username": ATTACKER, "password": PASSWORD}).encode()
+    )
+    context.add_cookies(
+        [{"name": COOKIE, "value": planted, "domain": "localhost", "path": "/", "sameSite": "Lax"}]
+    )
+    assert len(refresh_cookies(context)) == 2
+
+    with page.expect_response(lambda response: urlsplit(response.url).path == REFRESH) as answer:
+        page.reload()  # the demo page refreshes on load
+    page.wait_for_selector('body[data-actions="1"]', state="attached")
+    # Both went out, the longer path first: a server keeping the last one would take the
+    # attacker's. Two refresh cookies are refused instead.
+    cookie_header = answer.value.request.all_headers().get("cookie", "")
+    pairs = [part.strip().partition("=") for part in cookie_header.split(";")]
+    assert [value for name, _, value in pairs if name == COOKIE] == [victims["value"], planted]
+    assert answer.value.status == 401
+    assert state(page) == "signed-out"
+
+    # With the planted cookie gone, the victim's own session goes on.
+    context.clear_cookies(name=COOKIE, path="/")
+    assert [cookie["value"] for cookie in refresh_cookies(context)] == [victims["value"]]
+    page.reload()
+    page.wait_for_selector('body[data-actions="1"]', state="attached")
+    assert state(page) == "signed-in"
+    assert shown_claims(page)["username"] == USERNAME
+    act(page, lambda: page.click("#call-me"))
+    assert page.get_attribute("#result", "data-status") == "200"
+    assert json.loads(page.text_content("#me"))["username"] == USERNAME

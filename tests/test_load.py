@@ -4,7 +4,7 @@ One project (PostgreSQL, production settings, non-default paths) served by gunic
 workers. A load generator on loopback (threads, http.client) runs for a fixed time: sign-ins of
 many users on both routers, refreshes (mobile body and web cookie), protected calls and web
 sign-outs, mixed. Zero errors and zero 5xx; every access token issued verifies afterwards with
-the public key and through the JWK Set. A second run has `make_rsa --rotate` mid-load, then a
+the public key and through the JWK Set. A second run has `make_jwt_key --rotate` mid-load, then a
 graceful reload of gunicorn's workers (SIGHUP, as a deploy would): no request fails because of
 either, tokens from before still verify and refresh, and tokens from after carry the new kid.
 (Running workers that are not reloaded keep signing with the old key until they meet the new kid:
@@ -112,11 +112,15 @@ def request(
     return response.status, response.headers, json.loads(raw) if raw and is_json else raw
 
 
+# The refresh cookie's name under the production settings.
+COOKIE = "__Secure-refresh"
+
+
 def refresh_cookie(headers: http.client.HTTPMessage) -> str:
     cookie = SimpleCookie()
     for value in headers.get_all("Set-Cookie") or []:
         cookie.load(value)
-    return cookie["refresh"].value if "refresh" in cookie else ""
+    return cookie[COOKIE].value if COOKIE in cookie else ""
 
 
 def one_round(port: int, username: str, outcome: Outcome) -> None:
@@ -144,7 +148,7 @@ def one_round(port: int, username: str, outcome: Outcome) -> None:
     if status != 200:
         return
     outcome.token(started, body["access"])
-    cookie = {"Cookie": f"refresh={refresh_cookie(headers)}"}
+    cookie = {"Cookie": f"{COOKIE}={refresh_cookie(headers)}"}
     status, _, refreshed = request(port, "POST", f"{WEB}/token-refresh", headers=cookie)
     outcome.record("web refresh", status, 200, refreshed)
     if status == 200:
@@ -298,7 +302,7 @@ def test_rotation_mid_load_fails_no_request(server: Server) -> None:
 
     def rotate_and_reload() -> None:
         time.sleep(ROTATE_AFTER_SECONDS)
-        server.manage("make_rsa", "--rotate")
+        server.manage("make_jwt_key", "--rotate")
         server.process.send_signal(signal.SIGHUP)  # graceful: new workers, old ones finish
         deadline = time.monotonic() + START_TIMEOUT
         while True:

@@ -4,7 +4,7 @@ One project (PostgreSQL, keys in S3, non-default paths) under its production set
 gunicorn app servers (two workers of two threads each) that share a real PostgreSQL server and
 a real S3-compatible server (moto), both on loopback. A token or refresh cookie from one
 instance works on another; a separate process that knows only the JWK Set URL verifies tokens;
-`make_rsa --rotate` reaches the running instances without a restart.
+`make_jwt_key --rotate` reaches the running instances without a restart.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ class Instance:
 
 @dataclass
 class Deployment:
-    """A baked project, migrated, with one user and its keys made in S3 by make_rsa."""
+    """A baked project, migrated, with one user and its keys made in S3 by make_jwt_key."""
 
     project: Path
     python: str
@@ -148,7 +148,7 @@ class Deployment:
     private_bucket: str
     public_bucket: str
     logs: Path
-    make_rsa_output: str = ""
+    make_jwt_key_output: str = ""
 
     def manage(self, *arguments: str) -> str:
         return run([self.python, "manage.py", *arguments], self.project, env=self.env).stdout
@@ -240,7 +240,7 @@ def deployment(
     )
     # A first deploy: the keys first (the system checks of the other commands look for them),
     # the static files that WhiteNoise serves, the database, a user.
-    site.make_rsa_output = site.manage("make_rsa")
+    site.make_jwt_key_output = site.manage("make_jwt_key")
     site.manage("collectstatic", "--noinput", "--verbosity", "0")
     site.manage("migrate", "--verbosity", "0")
     site.manage(*create_user_command(USERNAME, PASSWORD))
@@ -284,16 +284,20 @@ def verify_from_jwk_set_url(jwk_set_url: str, token: str, tmp_path: Path) -> dic
     return verified
 
 
+# The refresh cookie's name under the production settings.
+COOKIE = "__Secure-refresh"
+
+
 def refresh_cookie(headers: http.client.HTTPMessage) -> Any:
     set_cookies = headers.get_all("Set-Cookie") or []
     assert len(set_cookies) == 1, set_cookies
     cookie = SimpleCookie()
     cookie.load(set_cookies[0])
-    return cookie["refresh"]
+    return cookie[COOKIE]
 
 
-def test_make_rsa_writes_the_keys_to_s3_and_only_there(deployment: Deployment) -> None:
-    assert "storages.backends.s3.S3Storage" in deployment.make_rsa_output
+def test_make_jwt_key_writes_the_keys_to_s3_and_only_there(deployment: Deployment) -> None:
+    assert "storages.backends.s3.S3Storage" in deployment.make_jwt_key_output
     assert deployment.object_keys(deployment.private_bucket) == [
         f"{PRIVATE_PREFIX}/{PRIVATE_KEY_NAME}"
     ]
@@ -325,8 +329,8 @@ def test_make_rsa_writes_the_keys_to_s3_and_only_there(deployment: Deployment) -
         urllib.request.urlopen(anonymous_url, timeout=REQUEST_TIMEOUT)
     assert refused.value.code == 403
 
-    # make_rsa again changes nothing: it finds the keys in S3.
-    assert "nothing changed" in deployment.manage("make_rsa")
+    # make_jwt_key again changes nothing: it finds the keys in S3.
+    assert "nothing changed" in deployment.manage("make_jwt_key")
 
 
 def test_tokens_and_cookies_from_one_instance_work_on_the_other(
@@ -362,7 +366,7 @@ def test_tokens_and_cookies_from_one_instance_work_on_the_other(
     assert cookie["samesite"] == "Strict"
     assert cookie["path"] == WEB
     verify_with_s3_public_key(deployment, cookie.value, "refresh")
-    cookie_header = {"Cookie": f"refresh={cookie.value}"}
+    cookie_header = {"Cookie": f"{COOKIE}={cookie.value}"}
     status, _, refreshed = second.request("POST", f"{WEB}/token-refresh", headers=cookie_header)
     assert status == 200, refreshed
     assert first.request("GET", f"{API}/me", headers=bearer(refreshed["access"]))[0] == 200
@@ -425,10 +429,10 @@ def test_rotation_reaches_running_instances_without_a_restart(
     assert status == 200, before
     status, headers, _ = second.request("POST", f"{WEB}/sign-in", credentials())
     assert status == 200
-    cookie_before = {"Cookie": f"refresh={refresh_cookie(headers).value}"}
+    cookie_before = {"Cookie": f"{COOKIE}={refresh_cookie(headers).value}"}
     old_kid = kid_of(before["access"])
 
-    output = deployment.manage("make_rsa", "--rotate")
+    output = deployment.manage("make_jwt_key", "--rotate")
     assert old_kid in output
     assert f"{PUBLIC_PREFIX}/{PREVIOUS_KEYS_NAME}" in deployment.object_keys(
         deployment.public_bucket

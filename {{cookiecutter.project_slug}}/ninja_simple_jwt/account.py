@@ -12,7 +12,9 @@ from typing import Any, Final
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError as SchemaValidationError
+from ninja_simple_jwt.api import json_body
 from ninja_simple_jwt.authentication import HttpJwtAuth
 from ninja_simple_jwt.errors import InvalidTokenError
 from ninja_simple_jwt.models import Session
@@ -105,6 +107,7 @@ def revoke_every_session(request: HttpRequest, response: HttpResponse) -> HttpRe
     response={
         204: None,
         400: ErrorResponse,
+        415: ErrorResponse,
         422: ValidationErrorResponse,
         429: ErrorResponse,
         **_ERRORS,
@@ -113,6 +116,7 @@ def revoke_every_session(request: HttpRequest, response: HttpResponse) -> HttpRe
     throttle=SignInRateThrottle(),
     summary="Change the password; every other session of the caller is revoked",
 )
+@decorate_view(json_body)
 def change_password_view(
     request: HttpRequest, payload: PasswordChangeRequest, response: HttpResponse
 ) -> HttpResponse:

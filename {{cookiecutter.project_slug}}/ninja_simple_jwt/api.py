@@ -5,16 +5,24 @@ the refresh token only in an HttpOnly cookie scoped to ``WEB_REFRESH_COOKIE_PATH
 is a session (``sessions.py``): with ``JWT_ROTATE_REFRESH_TOKENS`` every refresh answers a new
 refresh token, and sign-out revokes the session. Errors are raised as the typed errors of
 ``errors.py``. The account routes (sessions, password) are in ``account.py``.
+
+Browsers: a JSON body must come as ``application/json`` (415 otherwise), which no cross-site
+HTML form can send, so no other site can sign a browser in (login CSRF); the web router refuses
+an ``Origin`` that is neither this site nor in ``CORS_ALLOWED_ORIGINS`` (403), and a request with
+two refresh cookies (401: one may have been planted from a sibling subdomain).
 """
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from typing import Any, Final
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
+from ninja.decorators import decorate_view
 from ninja_simple_jwt.conf import DEFAULTS, get_jwt_settings
 from ninja_simple_jwt.errors import InvalidTokenError
 from ninja_simple_jwt.schemas import (
@@ -30,17 +38,54 @@ from ninja_simple_jwt.services import sign_in
 from ninja_simple_jwt.sessions import end_session, refresh_session
 from ninja_simple_jwt.throttling import SignInRateThrottle
 
-__all__ = ["mobile_auth_router", "web_auth_router"]
+__all__ = ["json_body", "mobile_auth_router", "web_auth_router"]
 
 # auth=None on routers and operations: a NinjaAPI(auth=...) default must not lock sign-in out.
 mobile_auth_router: Final = Router(auth=None)
 web_auth_router: Final = Router(auth=None)
 
 _ERRORS: Final = {401: ErrorResponse, 503: ErrorResponse}
-# A JSON body that cannot be parsed (400) or does not fit its schema (422).
-_BODY_ERRORS: Final = {**_ERRORS, 400: ErrorResponse, 422: ValidationErrorResponse}
+# Not JSON (415), a JSON body that cannot be parsed (400) or does not fit its schema (422).
+_BODY_ERRORS: Final = {
+    **_ERRORS,
+    400: ErrorResponse,
+    415: ErrorResponse,
+    422: ValidationErrorResponse,
+}
+_WEB_ERRORS: Final = {**_ERRORS, 403: ErrorResponse}
 _SIGN_IN_ERRORS: Final = {**_BODY_ERRORS, 429: ErrorResponse}
 _SIGN_IN_THROTTLE: Final = SignInRateThrottle()
+
+
+Run = Callable[..., HttpResponse]
+
+
+def json_body(run: Run) -> Run:
+    """For ``decorate_view``: 415 unless the body is declared ``application/json``, checked
+    before anything reads the body."""
+
+    @functools.wraps(run)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.content_type != "application/json":
+            return JsonResponse({"detail": "Send a JSON body (application/json)."}, status=415)
+        return run(request, *args, **kwargs)
+
+    return checked
+
+
+def _same_site_origin(run: Run) -> Run:
+    """For ``decorate_view``: 403 for an ``Origin`` other than this site and the CORS list."""
+
+    @functools.wraps(run)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        origin = request.META.get("HTTP_ORIGIN")
+        allowed = getattr(settings, "CORS_ALLOWED_ORIGINS", ())
+        own = f"{request.scheme}://{request.get_host()}"
+        if origin is not None and origin != own and origin not in allowed:
+            return JsonResponse({"detail": "Cross-origin request refused."}, status=403)
+        return run(request, *args, **kwargs)
+
+    return checked
 
 
 def _cookie_docs() -> dict[str, Any]:
@@ -72,6 +117,7 @@ def _cookie_docs() -> dict[str, Any]:
     throttle=_SIGN_IN_THROTTLE,
     summary="Sign in (mobile): both tokens in the body",
 )
+@decorate_view(json_body)
 def mobile_sign_in(request: HttpRequest, payload: SignInRequest) -> MobileSignInResponse:
     tokens = sign_in(request, payload.username, payload.password)
     return MobileSignInResponse(refresh=tokens.refresh.token, access=tokens.access.token)
@@ -85,6 +131,7 @@ def mobile_sign_in(request: HttpRequest, payload: SignInRequest) -> MobileSignIn
     exclude_none=True,
     summary="New access token (and, with rotation, a new refresh token) (mobile)",
 )
+@decorate_view(json_body)
 def mobile_token_refresh(
     request: HttpRequest, payload: MobileTokenRefreshRequest
 ) -> MobileTokenRefreshResponse:
@@ -100,6 +147,7 @@ def mobile_token_refresh(
     auth=None,
     summary="Sign out (mobile): the refresh token's session is revoked",
 )
+@decorate_view(json_body)
 def mobile_sign_out(
     request: HttpRequest, payload: MobileTokenRefreshRequest, response: HttpResponse
 ) -> HttpResponse:
@@ -124,20 +172,27 @@ def _set_refresh_cookie(response: HttpResponse, value: str, expires_at: int) -> 
 
 
 def _refresh_cookie(request: HttpRequest) -> str:
-    token = request.COOKIES.get(get_jwt_settings().JWT_REFRESH_COOKIE_NAME)
-    if not token:
+    """The one refresh cookie. Django keeps the last of several of one name, and a browser
+    sends a cookie planted at ``Path=/`` by a sibling subdomain beside ours: two is a 401."""
+    name = get_jwt_settings().JWT_REFRESH_COOKIE_NAME
+    sent = [
+        part.partition("=")[0].strip() for part in request.META.get("HTTP_COOKIE", "").split(";")
+    ]
+    token = request.COOKIES.get(name)
+    if not token or sent.count(name) > 1:
         raise InvalidTokenError()
     return token
 
 
 @web_auth_router.post(
     "/sign-in",
-    response={200: AccessTokenResponse, **_SIGN_IN_ERRORS},
+    response={200: AccessTokenResponse, **_SIGN_IN_ERRORS, 403: ErrorResponse},
     url_name="web_signin",
     auth=None,
     throttle=_SIGN_IN_THROTTLE,
     summary="Sign in (web): access token in the body, refresh token in an HttpOnly cookie",
 )
+@decorate_view(json_body, _same_site_origin)
 def web_sign_in(
     request: HttpRequest, payload: SignInRequest, response: HttpResponse
 ) -> AccessTokenResponse:
@@ -148,12 +203,13 @@ def web_sign_in(
 
 @web_auth_router.post(
     "/token-refresh",
-    response={200: AccessTokenResponse, **_ERRORS},
+    response={200: AccessTokenResponse, **_WEB_ERRORS},
     url_name="web_token_refresh",
     auth=None,
     openapi_extra=_cookie_docs(),
     summary="New access token from the refresh cookie (web); with rotation, a new cookie",
 )
+@decorate_view(_same_site_origin)
 def web_token_refresh(request: HttpRequest, response: HttpResponse) -> AccessTokenResponse:
     tokens = refresh_session(_refresh_cookie(request), request)
     if tokens.refresh is not None:
@@ -163,12 +219,13 @@ def web_token_refresh(request: HttpRequest, response: HttpResponse) -> AccessTok
 
 @web_auth_router.post(
     "/sign-out",
-    response={204: None, **_ERRORS},
+    response={204: None, **_WEB_ERRORS},
     url_name="web_sign_out",
     auth=None,
     openapi_extra=_cookie_docs(),
     summary="Sign out (web): the session is revoked and the refresh cookie deleted",
 )
+@decorate_view(_same_site_origin)
 def web_sign_out(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     end_session(_refresh_cookie(request), request)
     _set_refresh_cookie(response, "", expires_at=0)

@@ -1,10 +1,20 @@
 """The project's settings wire the auth app with the answers given at generation time."""
 
 import io
+{% if cookiecutter.web_auth or cookiecutter.key_storage == "env" %}
 
+import pytest
+{% endif %}
 from django.conf import settings
+{% if cookiecutter.key_storage == "env" %}
+from django.core.exceptions import ImproperlyConfigured
+{% endif %}
 from django.core.management import call_command
 from ninja_simple_jwt.conf import get_jwt_settings
+{% if cookiecutter.web_auth or cookiecutter.key_storage == "env" %}
+
+from tests.environment import settings_module
+{% endif %}
 
 
 def test_check_passes_with_the_project_settings() -> None:
@@ -24,3 +34,41 @@ def test_the_jwt_settings_are_the_answers_given() -> None:
 def test_the_key_storages_are_declared_in_storages() -> None:
     # ninja_simple_jwt finds the signing keys by these two aliases (see config/settings/base.py).
     assert {"jwt_private_key", "jwt_public_key"} <= set(settings.STORAGES)
+{% if cookiecutter.web_auth %}
+
+
+def test_production_names_the_refresh_cookie_with_the_secure_prefix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SECURITY.md 25: a browser takes a __Secure- cookie only from an HTTPS response."""
+    production = settings_module("production", monkeypatch)
+    local = settings_module("local", monkeypatch)
+    assert production["NINJA_SIMPLE_JWT"]["JWT_REFRESH_COOKIE_NAME"] == "__Secure-refresh"
+    assert "JWT_REFRESH_COOKIE_NAME" not in local["NINJA_SIMPLE_JWT"]  # runserver speaks http
+{% endif %}
+{% if cookiecutter.key_storage == "env" %}
+
+
+def test_production_reads_the_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One line each, "\\n" for the newlines, as secret stores hand them over."""
+    private = "-----BEGIN PRIVATE KEY-----\nMC4CAQ\n-----END PRIVATE KEY-----\n"
+    production = settings_module(
+        "production",
+        monkeypatch,
+        JWT_PRIVATE_KEY=private.replace("\n", "\\n"),
+        JWT_PUBLIC_KEY="the public key",
+        JWT_PREVIOUS_PUBLIC_KEYS='{"keys": []}',
+    )
+    jwt_settings = production["NINJA_SIMPLE_JWT"]
+    assert jwt_settings["JWT_PRIVATE_KEY"] == private
+    assert jwt_settings["JWT_PUBLIC_KEY"] == "the public key"
+    assert jwt_settings["JWT_PREVIOUS_PUBLIC_KEYS"] == '{"keys": []}'
+
+
+@pytest.mark.parametrize("missing", ["JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY"])
+def test_production_refuses_to_start_without_a_key(
+    monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    with pytest.raises(ImproperlyConfigured, match=missing):
+        settings_module("production", monkeypatch, **{missing: None})
+{% endif %}

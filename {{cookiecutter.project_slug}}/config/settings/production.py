@@ -1,11 +1,12 @@
 """Production: everything secret or host-specific comes from environment variables.
 
 Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS{% if cookiecutter.key_storage == "s3" %}, JWT_PRIVATE_KEY_BUCKET,
-JWT_PUBLIC_KEY_BUCKET{% endif %}. See .env.example and README.md.
+JWT_PUBLIC_KEY_BUCKET{% elif cookiecutter.key_storage == "env" %}, JWT_PRIVATE_KEY,
+JWT_PUBLIC_KEY{% endif %}. See .env.example and README.md.
 """
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, STORAGES, env
+from .base import MIDDLEWARE, {% if cookiecutter.web_auth or cookiecutter.key_storage == "env" %}NINJA_SIMPLE_JWT, {% endif %}STORAGES, env
 
 DEBUG = False
 
@@ -25,6 +26,27 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+{% if cookiecutter.web_auth %}
+
+# The refresh cookie's name carries the __Secure- prefix: browsers then take it only from an
+# HTTPS response, so no plain-http page or network attacker can plant one in its place.
+# (Local settings keep the plain name: runserver speaks http.)
+NINJA_SIMPLE_JWT = {**NINJA_SIMPLE_JWT, "JWT_REFRESH_COOKIE_NAME": "__Secure-refresh"}
+{% endif %}
+{% if cookiecutter.key_storage == "env" %}
+
+# The signing keys from the environment (PEM text; "\n" in a value stands for a newline), as
+# containers and secret managers hand them over; no key file is read. After a rotation
+# (`python manage.py make_jwt_key --rotate` under these settings prints the new values),
+# JWT_PREVIOUS_PUBLIC_KEYS holds the retired public keys that still verify tokens.
+# SECURITY WARNING: JWT_PRIVATE_KEY signs tokens for anyone: keep it in a secret store.
+NINJA_SIMPLE_JWT = {
+    **NINJA_SIMPLE_JWT,
+    "JWT_PRIVATE_KEY": env.str("JWT_PRIVATE_KEY", multiline=True),
+    "JWT_PUBLIC_KEY": env.str("JWT_PUBLIC_KEY", multiline=True),
+    "JWT_PREVIOUS_PUBLIC_KEYS": env.str("JWT_PREVIOUS_PUBLIC_KEYS", default=None),
+}
+{% endif %}
 {% if cookiecutter.web_auth and cookiecutter.demo_page %}
 
 # The web sign-in demo page at /demo/: off unless DJANGO_DEMO_PAGE=true (a staging site, say).
@@ -43,7 +65,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 {% if cookiecutter.key_storage == "s3" %}
     # The JWT signing keys, in S3 or an S3-compatible store that every instance reaches, each
-    # under its bucket's prefix (may be empty); `python manage.py make_rsa` under these
+    # under its bucket's prefix (may be empty); `python manage.py make_jwt_key` under these
     # settings writes them there. Credentials come the standard AWS way (AWS_ACCESS_KEY_ID and
     # AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the instance's role); the region from
     # JWT_KEYS_S3_REGION, else AWS_DEFAULT_REGION or the AWS config.

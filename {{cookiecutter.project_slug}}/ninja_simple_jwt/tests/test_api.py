@@ -6,6 +6,7 @@ cookie) hands its token to it and answers a JSON 401. The threats are numbered a
 project's ``SECURITY.md``.
 """
 
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -291,6 +292,71 @@ def test_refresh_cookie_variants(
     assert_refused(client.post(url("web_token_refresh")))
 
 
+# --- Browsers: login CSRF and cookie tossing (SECURITY.md 24, 25) ---
+
+# What a cross-site HTML form can send: none of them is application/json.
+FORM_CONTENT_TYPES = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+
+
+@pytest.mark.parametrize("content_type", FORM_CONTENT_TYPES)
+@pytest.mark.parametrize(
+    "name", ["mobile_signin", "web_signin", "mobile_token_refresh", "mobile_sign_out"]
+)
+def test_a_json_endpoint_refuses_any_other_content_type(
+    client: Client, user: Any, refresh_token: str, name: str, content_type: str
+) -> None:
+    """A <form enctype="text/plain"> can carry a valid JSON body: the type alone decides."""
+    body = json.dumps({"username": LOGIN, "password": PASSWORD, "refresh": refresh_token})
+    response = client.post(url(name), body, content_type=content_type)
+    assert response.status_code == 415
+    assert response.json() == {"detail": "Send a JSON body (application/json)."}
+    assert cookie_name() not in response.cookies
+
+
+def test_the_json_type_may_carry_a_charset(client: Client, user: Any) -> None:
+    body = json.dumps({"username": LOGIN, "password": PASSWORD})
+    response = client.post(url("web_signin"), body, content_type="Application/JSON; charset=utf-8")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["web_signin", "web_token_refresh", "web_sign_out"])
+def test_the_web_router_refuses_a_foreign_origin(client: Client, user: Any, name: str) -> None:
+    sign_in(client, "web_signin")
+    response = post(
+        client,
+        name,
+        {"username": LOGIN, "password": PASSWORD},
+        headers={"Origin": "https://attacker.example"},
+    )
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Cross-origin request refused."}
+    assert cookie_name() not in response.cookies
+
+
+@pytest.mark.parametrize("origin", ["http://testserver", "https://app.example"])
+def test_the_web_router_accepts_its_own_origin_and_the_cors_list(
+    client: Client, user: Any, settings: Any, origin: str
+) -> None:
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example"]
+    assert sign_in(client, "web_signin", headers={"Origin": origin}).status_code == 200
+    assert client.post(url("web_token_refresh"), headers={"Origin": origin}).status_code == 200
+
+
+def test_two_refresh_cookies_are_refused(client: Client, user: Any) -> None:
+    """A sibling subdomain can plant a second cookie of our name at Path=/; the browser sends
+    both, and Django would keep the last. Neither may win."""
+    ours = sign_in(client, "web_signin").cookies[cookie_name()].value
+    planted = mint(create_user("mallory@example.com"), "refresh")
+    both = f"{cookie_name()}={ours}; {cookie_name()}={planted}"
+    for name in ("web_token_refresh", "web_sign_out"):
+        client.cookies.clear()
+        assert_refused(client.post(url(name), HTTP_COOKIE=both))
+    assert (
+        client.post(url("web_token_refresh"), HTTP_COOKIE=f"{cookie_name()}={ours}").status_code
+        == 200
+    )
+
+
 # --- Each transport refuses a bad token ---
 
 
@@ -385,7 +451,7 @@ def test_each_transport_refuses_a_bad_token(
 # --- Keys ---
 
 
-def test_missing_keys_give_a_json_503_naming_make_rsa(
+def test_missing_keys_give_a_json_503_naming_make_jwt_key(
     settings: Any, tmp_path: Path, client: Client, user: Any
 ) -> None:
     """A server fault, not the client's: a 503 that says how to fix it, and no half-done
