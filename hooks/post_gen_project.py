@@ -172,7 +172,7 @@ def next_steps(answers: Mapping[str, Any], keys: str, env_written: bool) -> str:
         lines.append(
             "  Signing keys were NOT made: neither the cryptography package nor the openssl "
             "command is available here.\n"
-            "  After installing the project, run: python manage.py make_rsa"
+            "  After installing the project, run: python manage.py make_jwt_key"
         )
     if env_written:
         lines.append("  .env holds a random DJANGO_SECRET_KEY (git-ignored).")
@@ -189,7 +189,7 @@ def next_steps(answers: Mapping[str, Any], keys: str, env_written: bool) -> str:
             if answers.get("database") == "postgresql"
             else []
         ),
-        "  python manage.py make_rsa && python manage.py migrate && python manage.py runserver",
+        "  python manage.py make_jwt_key && python manage.py migrate && python manage.py runserver",
         "Then read README.md, and run the tests with: pytest",
     ]
     if answers.get("web_auth") and answers.get("demo_page"):
@@ -202,8 +202,16 @@ def next_steps(answers: Mapping[str, Any], keys: str, env_written: bool) -> str:
             "with AWS credentials in the environment and the production settings:",
             "  DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=<secret> \\",
             "  DJANGO_ALLOWED_HOSTS=<host> JWT_PRIVATE_KEY_BUCKET=<private bucket> \\",
-            "  JWT_PUBLIC_KEY_BUCKET=<public bucket> python manage.py make_rsa",
+            "  JWT_PUBLIC_KEY_BUCKET=<public bucket> python manage.py make_jwt_key",
             "README.md, section Key storage, lists every variable.",
+        ]
+    if answers.get("key_storage") == "env":
+        lines += [
+            "",
+            "In production the signing keys come from the environment variables JWT_PRIVATE_KEY",
+            "and JWT_PUBLIC_KEY (PEM text; the files above are for development). Make a pair",
+            "for production with `python manage.py make_jwt_key` in an empty folder, or see",
+            "README.md, section Key storage: environment variables.",
         ]
     return "\n".join(lines)
 

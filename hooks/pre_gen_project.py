@@ -55,7 +55,7 @@ CHOICES = {
     "jwt_algorithm": ("RS256", "ES256", "EdDSA"),
     "login_field": ("username", "email"),
     "database": ("sqlite", "postgresql"),
-    "key_storage": ("local", "s3"),
+    "key_storage": ("local", "s3", "env"),
 }
 
 MAX_ACCESS_MINUTES = 24 * 60

@@ -24,7 +24,7 @@ if [ ! -x .venv/bin/python ]; then
     .venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
 fi
 # Keys first: the system checks that migrate runs refuse to work without them.
-.venv/bin/python manage.py make_rsa
+.venv/bin/python manage.py make_jwt_key
 .venv/bin/python manage.py migrate --verbosity 0
 .venv/bin/python manage.py shell -c "
 from django.contrib.auth import get_user_model

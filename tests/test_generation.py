@@ -33,7 +33,12 @@ from services import postgres, s3  # noqa: F401  (fixtures)
 COMBINATIONS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "non_default_paths": NON_DEFAULT_PATHS,
-    "mobile_only_es256": {"web_auth": False, "api_path": "api/v2", "jwt_algorithm": "ES256"},
+    "mobile_only_es256_env": {
+        "web_auth": False,
+        "api_path": "api/v2",
+        "jwt_algorithm": "ES256",
+        "key_storage": "env",
+    },
     "web_only_eddsa_email": {
         "mobile_auth": False,
         "web_auth_path": "session",
@@ -305,7 +310,7 @@ def test_pre_commit_and_ci_configs_are_valid(
     workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
     steps = [step.get("run", "") for step in workflow["jobs"]["test"]["steps"]]
     assert "pytest" in steps
-    assert any("make_rsa" in step for step in steps)
+    assert any("make_jwt_key" in step for step in steps)
     job = workflow["jobs"]["test"]
     with_postgresql = answers.get("database") == "postgresql"
     assert ("postgres" in job.get("services", {})) is with_postgresql
@@ -321,8 +326,16 @@ def test_django_checks_and_migrations_are_clean(
     run([project_python, "manage.py", "makemigrations", "--check", "--dry-run"], project, env=env)
 
 
-def key_storage_env(answers: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, str]:
-    """For s3 projects: two new, empty buckets on the real S3-compatible server."""
+def key_storage_env(
+    project: Path, answers: dict[str, Any], request: pytest.FixtureRequest
+) -> dict[str, str]:
+    """For s3 projects: two new, empty buckets on the real S3-compatible server. For env
+    projects: the generated pair, as the environment variables production reads."""
+    if answers.get("key_storage") == "env":
+        return {
+            "JWT_PRIVATE_KEY": (project / "jwt-signing.pem").read_text(),
+            "JWT_PUBLIC_KEY": (project / "jwt-signing.pub").read_text(),
+        }
     if answers.get("key_storage") != "s3":
         return {}
     server = request.getfixturevalue("s3")
@@ -338,7 +351,7 @@ def test_production_settings_pass_the_deploy_check(
     baked: tuple[Path, dict[str, Any]], project_python: str, request: pytest.FixtureRequest
 ) -> None:
     project, answers = baked
-    env = production_env(**key_storage_env(answers, request))
+    env = production_env(**key_storage_env(project, answers, request))
     deploy_check = [project_python, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
     if answers.get("key_storage") == "s3":
         # The checks look for the keys where production reads them: in the (empty) buckets.
@@ -347,8 +360,8 @@ def test_production_settings_pass_the_deploy_check(
         )
         assert missing.returncode != 0
         assert "ninja_simple_jwt.E002" in missing.stderr
-        assert "make_rsa" in missing.stderr
-        run([project_python, "manage.py", "make_rsa"], project, env=env)
+        assert "make_jwt_key" in missing.stderr
+        run([project_python, "manage.py", "make_jwt_key"], project, env=env)
     run(deploy_check, project, env=env)
 
 
@@ -356,7 +369,7 @@ def test_production_static_files_collect(
     baked: tuple[Path, dict[str, Any]], project_python: str, request: pytest.FixtureRequest
 ) -> None:
     project, answers = baked
-    env = production_env(**key_storage_env(answers, request))
+    env = production_env(**key_storage_env(project, answers, request))
     run([project_python, "manage.py", "collectstatic", "--noinput"], project, env=env)
     manifest = json.loads((project / "staticfiles" / "staticfiles.json").read_text())
     assert any(name.startswith("admin/") for name in manifest["paths"])

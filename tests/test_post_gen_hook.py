@@ -21,7 +21,7 @@ def mode(path: Path) -> int:
 
 
 def assert_matching_pair(private_pem: bytes, public_pem: bytes, algorithm: str) -> None:
-    """PKCS#8 and SubjectPublicKeyInfo PEM, as make_rsa writes them, of the algorithm's kind."""
+    """PKCS#8 and SubjectPublicKeyInfo PEM, as make_jwt_key writes them, of the algorithm's kind."""
     assert private_pem.startswith(b"-----BEGIN PRIVATE KEY-----\n")
     assert public_pem.startswith(b"-----BEGIN PUBLIC KEY-----\n")
     private_key = serialization.load_pem_private_key(private_pem, password=None)
@@ -77,7 +77,7 @@ def test_without_any_key_maker_it_says_what_to_run(
     assert post_gen.make_key_pair(tmp_path) == "unavailable"
     assert list(tmp_path.iterdir()) == []
     message = post_gen.next_steps({"project_slug": "shop"}, "unavailable", env_written=True)
-    assert "python manage.py make_rsa" in message
+    assert "python manage.py make_jwt_key" in message
 
 
 def test_s3_projects_are_told_how_to_make_the_keys_in_s3() -> None:
@@ -89,7 +89,7 @@ def test_s3_projects_are_told_how_to_make_the_keys_in_s3() -> None:
         "DJANGO_SETTINGS_MODULE=config.settings.production",
         "JWT_PRIVATE_KEY_BUCKET=",
         "JWT_PUBLIC_KEY_BUCKET=",
-        "python manage.py make_rsa",
+        "python manage.py make_jwt_key",
     ):
         assert needed in s3_steps
     local = post_gen.next_steps(

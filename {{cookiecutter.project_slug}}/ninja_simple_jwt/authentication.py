@@ -116,7 +116,8 @@ class HttpJwtAuth(HttpBearer):
 
     django-ninja's ``HttpBearer`` contract: return the principal (the verified claims, which
     django-ninja puts in ``request.auth``) or ``None``, and django-ninja answers 401. On success
-    ``request.user`` is a ``TokenUser``. Unloadable keys are a 503 JSON answer.
+    ``request.user`` is a ``TokenUser`` (or the ``TOKEN_USER_CLS`` setting's class, built from
+    the claims). Unloadable keys are a 503 JSON answer.
 
     With ``USE_STATELESS_AUTH = False``, the token's session and user are loaded too (one
     query): a revoked or expired session, an inactive or deleted user or a changed password is a
@@ -146,8 +147,9 @@ class HttpJwtAuth(HttpBearer):
         except InvalidTokenError:
             return None
         user: Any
-        if get_jwt_settings().USE_STATELESS_AUTH:
-            user = TokenUser(claims)
+        jwt_settings = get_jwt_settings()
+        if jwt_settings.USE_STATELESS_AUTH:
+            user = jwt_settings.TOKEN_USER_CLS(claims)
         else:
             session = live_session(claims["sid"])
             if session is None:

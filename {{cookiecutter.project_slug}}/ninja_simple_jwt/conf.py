@@ -27,6 +27,7 @@ Algorithm = Literal["RS256", "ES256", "EdDSA"]
 # RS256: RSA of 2048 bits or more; ES256: ECDSA on P-256; EdDSA: Ed25519.
 ALGORITHMS: Final[tuple[Algorithm, ...]] = ("RS256", "ES256", "EdDSA")
 ClaimSource = str | Callable[[Any], Any]
+_CLAIMS: Final = {"user_id": "id", "username": "username", "last_login": "last_login"}
 
 DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
     {
@@ -38,6 +39,10 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
         "JWT_PUBLIC_KEY_PATH": "jwt-signing.pub",
         # In the public key storage: the retired public keys that still verify tokens.
         "JWT_PREVIOUS_PUBLIC_KEYS_PATH": "jwt-signing.previous.json",
+        # Key text (PEM; a previous-keys document) used instead of the storages when set.
+        "JWT_PRIVATE_KEY": None,
+        "JWT_PUBLIC_KEY": None,
+        "JWT_PREVIOUS_PUBLIC_KEYS": None,
         "JWT_REFRESH_COOKIE_NAME": "refresh",
         "JWT_REFRESH_TOKEN_LIFETIME": timedelta(days=30),
         "JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
@@ -48,10 +53,10 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
         "WEB_REFRESH_COOKIE_PATH": "/api/auth/web",
         # The user-model field that the sign-in body's "username" is matched against.
         "USERNAME_FIELD": "username",
-        "TOKEN_CLAIM_USER_ATTRIBUTE_MAP": MappingProxyType(
-            {"user_id": "id", "username": "username", "last_login": "last_login"}
-        ),
+        "TOKEN_CLAIM_USER_ATTRIBUTE_MAP": MappingProxyType(_CLAIMS),
         "TOKEN_USER_ENCODER_CLS": "ninja_simple_jwt.jwt.json_encode.TokenUserEncoder",
+        # What HttpJwtAuth puts on request.user (stateless mode); built from the claims.
+        "TOKEN_USER_CLS": "ninja_simple_jwt.authentication.TokenUser",
         # The one algorithm tokens are signed and verified with, never the token's own "alg".
         "JWT_ALGORITHM": "RS256",
         # When set, written into every token as "iss" / "aud" and required on verification.
@@ -63,8 +68,7 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
         "JWT_UNKNOWN_KID_RELOAD_INTERVAL": timedelta(seconds=30),
         # Per client, both sign-in endpoints together, in django-ninja's rate syntax; None: off.
         "SIGN_IN_THROTTLE_RATE": "10/min",
-        # Each refresh answers a new refresh token, retiring the one sent (see sessions.py).
-        # Off as in the library, whose clients keep their first refresh token.
+        # Each refresh answers a new refresh token (see sessions.py). Off, as in the library.
         "JWT_ROTATE_REFRESH_TOKENS": False,
         # How long the token just replaced is a retry (answered), not reuse (revoked).
         "JWT_REFRESH_REUSE_GRACE": timedelta(seconds=5),
@@ -91,6 +95,9 @@ class JwtSettings:
     JWT_PRIVATE_KEY_PATH: str
     JWT_PUBLIC_KEY_PATH: str
     JWT_PREVIOUS_PUBLIC_KEYS_PATH: str
+    JWT_PRIVATE_KEY: str | None
+    JWT_PUBLIC_KEY: str | None
+    JWT_PREVIOUS_PUBLIC_KEYS: str | None
     JWT_REFRESH_COOKIE_NAME: str
     JWT_REFRESH_TOKEN_LIFETIME: timedelta
     JWT_ACCESS_TOKEN_LIFETIME: timedelta
@@ -101,6 +108,7 @@ class JwtSettings:
     USERNAME_FIELD: str
     TOKEN_CLAIM_USER_ATTRIBUTE_MAP: Mapping[str, ClaimSource]
     TOKEN_USER_ENCODER_CLS: type[json.JSONEncoder]
+    TOKEN_USER_CLS: type
     JWT_ALGORITHM: Algorithm
     JWT_ISSUER: str | None
     JWT_AUDIENCE: str | None
@@ -176,17 +184,17 @@ def _claim_map(key: str, value: Any) -> Mapping[str, ClaimSource]:
     return MappingProxyType(dict(value))
 
 
-def _encoder(key: str, value: Any) -> type[json.JSONEncoder]:
+def _class(key: str, value: Any, base: type = object) -> Any:
     try:
-        encoder = import_string(_string(key, value))
+        found = import_string(_string(key, value))
     except ImportError as exc:
         raise _fail(key, f"cannot be imported: {exc}") from exc
-    if not (isinstance(encoder, type) and issubclass(encoder, json.JSONEncoder)):
-        raise _fail(key, f"must name a json.JSONEncoder subclass, {value!r} is {encoder!r}.")
-    return encoder
+    if not (isinstance(found, type) and issubclass(found, base)):
+        raise _fail(key, f"must name a class ({base.__name__} or a subclass), not {found!r}.")
+    return found
 
 
-def _same_site(key: str, value: Any) -> Literal["Strict", "Lax", "None"] | None:
+def _samesite(key: str, value: Any) -> Literal["Strict", "Lax", "None"] | None:
     if value is None:
         return None
     if not isinstance(value, str) or value.lower() not in _SAME_SITE:
@@ -210,47 +218,39 @@ def build_jwt_settings(user_settings: Any) -> JwtSettings:
     secure = v["WEB_REFRESH_COOKIE_SECURE"]
     if secure is not None and not isinstance(secure, bool):
         raise _fail("WEB_REFRESH_COOKIE_SECURE", f"must be True, False or None, got {secure!r}.")
+
+    def check(key: str, validate: Callable[..., Any], *extra: Any) -> Any:
+        return validate(key, v[key], *extra)
+
     result = JwtSettings(
-        JWT_PRIVATE_KEY_STORAGE=_string("JWT_PRIVATE_KEY_STORAGE", v["JWT_PRIVATE_KEY_STORAGE"]),
-        JWT_PUBLIC_KEY_STORAGE=_string("JWT_PUBLIC_KEY_STORAGE", v["JWT_PUBLIC_KEY_STORAGE"]),
-        JWT_PRIVATE_KEY_PATH=_string("JWT_PRIVATE_KEY_PATH", v["JWT_PRIVATE_KEY_PATH"]),
-        JWT_PUBLIC_KEY_PATH=_string("JWT_PUBLIC_KEY_PATH", v["JWT_PUBLIC_KEY_PATH"]),
-        JWT_PREVIOUS_PUBLIC_KEYS_PATH=_string(
-            "JWT_PREVIOUS_PUBLIC_KEYS_PATH", v["JWT_PREVIOUS_PUBLIC_KEYS_PATH"]
-        ),
-        JWT_REFRESH_COOKIE_NAME=_string("JWT_REFRESH_COOKIE_NAME", v["JWT_REFRESH_COOKIE_NAME"]),
-        JWT_REFRESH_TOKEN_LIFETIME=_lifetime(
-            "JWT_REFRESH_TOKEN_LIFETIME", v["JWT_REFRESH_TOKEN_LIFETIME"]
-        ),
-        JWT_ACCESS_TOKEN_LIFETIME=_lifetime(
-            "JWT_ACCESS_TOKEN_LIFETIME", v["JWT_ACCESS_TOKEN_LIFETIME"]
-        ),
+        JWT_PRIVATE_KEY_STORAGE=check("JWT_PRIVATE_KEY_STORAGE", _string),
+        JWT_PUBLIC_KEY_STORAGE=check("JWT_PUBLIC_KEY_STORAGE", _string),
+        JWT_PRIVATE_KEY_PATH=check("JWT_PRIVATE_KEY_PATH", _string),
+        JWT_PUBLIC_KEY_PATH=check("JWT_PUBLIC_KEY_PATH", _string),
+        JWT_PREVIOUS_PUBLIC_KEYS_PATH=check("JWT_PREVIOUS_PUBLIC_KEYS_PATH", _string),
+        JWT_PRIVATE_KEY=check("JWT_PRIVATE_KEY", _string, True),
+        JWT_PUBLIC_KEY=check("JWT_PUBLIC_KEY", _string, True),
+        JWT_PREVIOUS_PUBLIC_KEYS=check("JWT_PREVIOUS_PUBLIC_KEYS", _string, True),
+        JWT_REFRESH_COOKIE_NAME=check("JWT_REFRESH_COOKIE_NAME", _string),
+        JWT_REFRESH_TOKEN_LIFETIME=check("JWT_REFRESH_TOKEN_LIFETIME", _lifetime),
+        JWT_ACCESS_TOKEN_LIFETIME=check("JWT_ACCESS_TOKEN_LIFETIME", _lifetime),
         WEB_REFRESH_COOKIE_SECURE_SETTING=secure,
-        WEB_REFRESH_COOKIE_HTTP_ONLY=_boolean(
-            "WEB_REFRESH_COOKIE_HTTP_ONLY", v["WEB_REFRESH_COOKIE_HTTP_ONLY"]
-        ),
-        WEB_REFRESH_COOKIE_SAME_SITE_POLICY=_same_site(
-            "WEB_REFRESH_COOKIE_SAME_SITE_POLICY", v["WEB_REFRESH_COOKIE_SAME_SITE_POLICY"]
-        ),
-        WEB_REFRESH_COOKIE_PATH=_string("WEB_REFRESH_COOKIE_PATH", v["WEB_REFRESH_COOKIE_PATH"]),
-        USERNAME_FIELD=_string("USERNAME_FIELD", v["USERNAME_FIELD"]),
-        TOKEN_CLAIM_USER_ATTRIBUTE_MAP=_claim_map(
-            "TOKEN_CLAIM_USER_ATTRIBUTE_MAP", v["TOKEN_CLAIM_USER_ATTRIBUTE_MAP"]
-        ),
-        TOKEN_USER_ENCODER_CLS=_encoder("TOKEN_USER_ENCODER_CLS", v["TOKEN_USER_ENCODER_CLS"]),
-        JWT_ALGORITHM=_algorithm("JWT_ALGORITHM", v["JWT_ALGORITHM"]),
-        JWT_ISSUER=_string("JWT_ISSUER", v["JWT_ISSUER"], optional=True),
-        JWT_AUDIENCE=_string("JWT_AUDIENCE", v["JWT_AUDIENCE"], optional=True),
+        WEB_REFRESH_COOKIE_HTTP_ONLY=check("WEB_REFRESH_COOKIE_HTTP_ONLY", _boolean),
+        WEB_REFRESH_COOKIE_SAME_SITE_POLICY=check("WEB_REFRESH_COOKIE_SAME_SITE_POLICY", _samesite),
+        WEB_REFRESH_COOKIE_PATH=check("WEB_REFRESH_COOKIE_PATH", _string),
+        USERNAME_FIELD=check("USERNAME_FIELD", _string),
+        TOKEN_CLAIM_USER_ATTRIBUTE_MAP=check("TOKEN_CLAIM_USER_ATTRIBUTE_MAP", _claim_map),
+        TOKEN_USER_ENCODER_CLS=check("TOKEN_USER_ENCODER_CLS", _class, json.JSONEncoder),
+        TOKEN_USER_CLS=check("TOKEN_USER_CLS", _class),
+        JWT_ALGORITHM=check("JWT_ALGORITHM", _algorithm),
+        JWT_ISSUER=check("JWT_ISSUER", _string, True),
+        JWT_AUDIENCE=check("JWT_AUDIENCE", _string, True),
         JWT_LEEWAY=v["JWT_LEEWAY"],
-        JWT_UNKNOWN_KID_RELOAD_INTERVAL=_lifetime(
-            "JWT_UNKNOWN_KID_RELOAD_INTERVAL", v["JWT_UNKNOWN_KID_RELOAD_INTERVAL"]
-        ),
-        SIGN_IN_THROTTLE_RATE=_rate("SIGN_IN_THROTTLE_RATE", v["SIGN_IN_THROTTLE_RATE"]),
-        JWT_ROTATE_REFRESH_TOKENS=_boolean(
-            "JWT_ROTATE_REFRESH_TOKENS", v["JWT_ROTATE_REFRESH_TOKENS"]
-        ),
+        JWT_UNKNOWN_KID_RELOAD_INTERVAL=check("JWT_UNKNOWN_KID_RELOAD_INTERVAL", _lifetime),
+        SIGN_IN_THROTTLE_RATE=check("SIGN_IN_THROTTLE_RATE", _rate),
+        JWT_ROTATE_REFRESH_TOKENS=check("JWT_ROTATE_REFRESH_TOKENS", _boolean),
         JWT_REFRESH_REUSE_GRACE=v["JWT_REFRESH_REUSE_GRACE"],
-        USE_STATELESS_AUTH=_boolean("USE_STATELESS_AUTH", v["USE_STATELESS_AUTH"]),
+        USE_STATELESS_AUTH=check("USE_STATELESS_AUTH", _boolean),
     )
     _check_relations(result)
     return result
@@ -269,13 +269,14 @@ def _check_relations(s: JwtSettings) -> None:
     if leeway >= s.JWT_ACCESS_TOKEN_LIFETIME:
         # A leeway as long as the access lifetime would double how long tokens live.
         raise _fail("JWT_LEEWAY", "must be shorter than JWT_ACCESS_TOKEN_LIFETIME.")
-    secure = s.WEB_REFRESH_COOKIE_SECURE_SETTING
+    secure, name = s.WEB_REFRESH_COOKIE_SECURE_SETTING, s.JWT_REFRESH_COOKIE_NAME
+    # Browsers drop SameSite=None cookies and __Secure- / __Host- names that are not Secure.
     if s.WEB_REFRESH_COOKIE_SAME_SITE_POLICY == "None" and secure is False:
-        # Browsers drop SameSite=None cookies that are not Secure.
         raise _fail("WEB_REFRESH_COOKIE_SAME_SITE_POLICY", '"None" needs a Secure cookie.')
-    name = s.JWT_REFRESH_COOKIE_NAME
-    if not _COOKIE_NAME.fullmatch(name):
-        raise _fail("JWT_REFRESH_COOKIE_NAME", f"is not a cookie name: {name!r}.")
+    if not _COOKIE_NAME.fullmatch(name) or (
+        name.startswith(("__Secure-", "__Host-")) and secure is False
+    ):
+        raise _fail("JWT_REFRESH_COOKIE_NAME", f"is not a cookie name (or not Secure): {name!r}.")
     path = s.WEB_REFRESH_COOKIE_PATH
     if not path.startswith("/") or any(char in path for char in ";, \t\r\n"):
         raise _fail("WEB_REFRESH_COOKIE_PATH", f'must be a path starting with "/", got {path!r}.')

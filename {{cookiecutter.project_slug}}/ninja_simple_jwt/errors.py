@@ -20,8 +20,8 @@ __all__ = [
 ]
 
 # The commands that fix missing or broken keys, quoted in errors, logs and check hints.
-MAKE_KEYS: Final = "python manage.py make_rsa"
-MAKE_KEYS_FORCE: Final = "python manage.py make_rsa --force"
+MAKE_KEYS: Final = "python manage.py make_jwt_key"
+MAKE_KEYS_FORCE: Final = "python manage.py make_jwt_key --force"
 
 
 class _JsonHttpError(HttpError):

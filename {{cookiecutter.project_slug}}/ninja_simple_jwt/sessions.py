@@ -182,13 +182,19 @@ def session_of_token(claims: dict[str, Any]) -> Session:
     return session
 
 
-def refresh_session(refresh_token: str, request: HttpRequest | None = None) -> Refreshed:
-    """New tokens for a valid refresh token; reuse of a replaced one revokes its session."""
+def refresh_session(
+    refresh_token: str, request: HttpRequest | None = None, rotate: bool | None = None
+) -> Refreshed:
+    """New tokens for a valid refresh token; reuse of a replaced one revokes its session.
+
+    ``rotate`` defaults to ``JWT_ROTATE_REFRESH_TOKENS``; without rotation only the current
+    refresh token of the session is accepted, and only an access token is answered.
+    """
     jwt_settings = get_jwt_settings()
     claims = verify_token(refresh_token, "refresh")
     session = session_of_token(claims)
     user, jti, now = session.user, claims["jti"], timezone.now()
-    if not jwt_settings.JWT_ROTATE_REFRESH_TOKENS:
+    if not (jwt_settings.JWT_ROTATE_REFRESH_TOKENS if rotate is None else rotate):
         if jti != session.refresh_jti:
             _reuse(session, request)
         Session.objects.filter(pk=session.pk).update(last_used_at=now)

@@ -107,7 +107,7 @@ def verify_token(token: str, token_type: TokenType) -> dict[str, Any]:
     ``KeysUnavailableError`` (503) if the public key cannot be loaded. A token whose signature
     verified is remembered, so a client sending the same access token with every request pays
     for its signature once per process. On reuse, whether its key is still trusted (rotation,
-    ``make_rsa --force``), its expiry and its type are checked again; the other claims cannot
+    ``make_jwt_key --force``), its expiry and its type are checked again; the other claims cannot
     change for the same token text under the same settings.
     """
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:

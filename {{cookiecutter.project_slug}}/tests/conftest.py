@@ -1,7 +1,7 @@
 """Shared fixtures of the project's tests (the auth app's own are in ninja_simple_jwt/tests/).
 
 The suite signs with the app tests' throw-away keys (``signing_keys``, made once per run in a
-temporary folder by the real ``make_rsa``): it never reads or writes the project's own keys, and
+temporary folder by the real ``make_jwt_key``): it never reads or writes the project's own keys, and
 it passes on a fresh clone or in CI where those keys do not exist.
 """
 

@@ -15,6 +15,9 @@ REQUIRED_IN_PRODUCTION = {
 {% if cookiecutter.key_storage == "s3" %}
     "JWT_PRIVATE_KEY_BUCKET": "placeholder-private-bucket",
     "JWT_PUBLIC_KEY_BUCKET": "placeholder-public-bucket",
+{% elif cookiecutter.key_storage == "env" %}
+    "JWT_PRIVATE_KEY": "placeholder private key",
+    "JWT_PUBLIC_KEY": "placeholder public key",
 {% endif %}
 }
 

@@ -137,7 +137,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     # The JWT signing keys, read by ninja_simple_jwt through these two aliases: files in the
-    # project root (BASE_DIR), the private key created 0600. `python manage.py make_rsa` writes
+    # project root (BASE_DIR), the private key created 0600. `python manage.py make_jwt_key` writes
     # them. SECURITY WARNING: never commit them (.gitignore lists them) and never serve them.
     "jwt_private_key": {
         "BACKEND": "ninja_simple_jwt.keys.storage.KeyFileStorage",

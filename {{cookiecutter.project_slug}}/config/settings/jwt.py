@@ -21,7 +21,7 @@ WEB_AUTH_PATH = "{{ cookiecutter.web_auth_path.strip('/') }}"
 {% endif %}
 
 NINJA_SIMPLE_JWT = {
-    # Changing it needs new keys: python manage.py make_rsa --force (signs every user out).
+    # Changing it needs new keys: python manage.py make_jwt_key --force (signs every user out).
     "JWT_ALGORITHM": "{{ cookiecutter.jwt_algorithm }}",
     "JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes={{ cookiecutter.access_token_lifetime_minutes }}),
     # A refresh token is the handle of a server-side session (one per sign-in). Revoking it

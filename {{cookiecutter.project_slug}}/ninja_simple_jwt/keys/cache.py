@@ -3,9 +3,9 @@
 Verification picks a key by the token's ``kid`` with one dict lookup: no storage, settings or
 key parsing per request. A ``kid`` that is not loaded makes the process reload the keys from
 storage, at most once per ``JWT_UNKNOWN_KID_RELOAD_INTERVAL``: a process that was not restarted
-after ``make_rsa --rotate`` accepts (and starts signing with) the new key, and a flood of
+after ``make_jwt_key --rotate`` accepts (and starts signing with) the new key, and a flood of
 made-up key ids costs one storage read per interval. ``key_cache.clear()`` forgets everything
-(``make_rsa`` and changes of ``NINJA_SIMPLE_JWT`` call it).
+(``make_jwt_key`` and changes of ``NINJA_SIMPLE_JWT`` call it).
 """
 
 from __future__ import annotations

@@ -112,7 +112,7 @@ def _key_pair_problems() -> list[KeyProblem]:
         if content is None
     ]
     if missing:
-        # make_rsa alone leaves an existing half of a pair alone; --force replaces both.
+        # make_jwt_key alone leaves an existing half of a pair alone; --force replaces both.
         fix = MAKE_KEYS if len(missing) == 2 else MAKE_KEYS_FORCE
         problems.append(
             KeyProblem("missing", f"JWT key file missing: {', '.join(missing)}", f"Run `{fix}`.")

@@ -1,4 +1,4 @@
-"""Writing keys: a new pair (``make_rsa``, ``--force``) and rotation (``make_rsa --rotate``).
+"""Writing keys: a new pair (``make_jwt_key``, ``--force``) and rotation (``--rotate``).
 
 Rotation keeps each retired public key in the previous-keys document (see ``storage``) until
 no token it signed can be alive.

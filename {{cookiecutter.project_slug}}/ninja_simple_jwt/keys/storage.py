@@ -3,9 +3,11 @@
 The project declares the aliases (``jwt_private_key`` and ``jwt_public_key`` by default) in its
 ``STORAGES`` setting: local files here, S3 through django-storages in production, or any other
 ``Storage``. ``JWT_*_KEY_STORAGE`` may also hold, as in the library, the import string of a
-``Storage`` instance. Everything goes through the ``Storage`` API.
+``Storage`` instance. When ``JWT_PRIVATE_KEY`` / ``JWT_PUBLIC_KEY`` hold PEM text (say, from
+environment variables), a ``SettingsKeyStorage`` serves it instead. Everything goes through the
+``Storage`` API.
 
-Beside the public key, ``make_rsa --rotate`` keeps the previous-keys document
+Beside the public key, ``make_jwt_key --rotate`` keeps the previous-keys document
 (``JWT_PREVIOUS_PUBLIC_KEYS_PATH``): the retired public keys that still verify tokens::
 
     {"keys": [{"kid": "<thumbprint>", "retired_at": "2025-01-31T12:00:00Z", "pem": "..."}]}
@@ -17,6 +19,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -33,6 +36,7 @@ from ninja_simple_jwt.keys.algorithms import PublicKey, key_id, load_public_key,
 __all__ = [
     "KeyFileStorage",
     "RetiredKey",
+    "SettingsKeyStorage",
     "describe_location",
     "format_time",
     "key_storage",
@@ -97,10 +101,56 @@ class KeyFileStorage(FileSystemStorage):
         return name
 
 
+class SettingsKeyStorage(Storage):
+    """The keys given as text in settings, in memory. Nothing is written anywhere: what
+    ``make_jwt_key`` saves here, it prints as environment variables (see ``files``)."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = {name: text.encode() for name, text in files.items()}
+
+    def _open(self, name: str, mode: str = "rb") -> File[Any]:
+        if name not in self.files:
+            raise FileNotFoundError(name)
+        return ContentFile(self.files[name], name=name)
+
+    def _save(self, name: str, content: File[Any]) -> str:
+        data = content.read()
+        self.files[name] = data.encode() if isinstance(data, str) else bytes(data)
+        return name
+
+    def exists(self, name: str) -> bool:
+        return name in self.files
+
+    def delete(self, name: str) -> None:
+        self.files.pop(name, None)
+
+    def size(self, name: str) -> int:
+        return len(self.files[name])
+
+
+@cache
+def _settings_storage(files: tuple[tuple[str, str], ...]) -> SettingsKeyStorage:
+    # One instance per settings text, so the command's writes are seen by the same process.
+    return SettingsKeyStorage(dict(files))
+
+
 def key_storage(which: Literal["private", "public"]) -> Storage:
-    """The storage of the private or public key, per ``JWT_PRIVATE_KEY_STORAGE`` and co."""
+    """The storage of the private or public key, per ``JWT_PRIVATE_KEY_STORAGE`` and co, or of
+    the text of ``JWT_PRIVATE_KEY`` / ``JWT_PUBLIC_KEY`` when set."""
+    jwt_settings = get_jwt_settings()
+    if which == "private" and jwt_settings.JWT_PRIVATE_KEY is not None:
+        return _settings_storage(
+            ((jwt_settings.JWT_PRIVATE_KEY_PATH, jwt_settings.JWT_PRIVATE_KEY),)
+        )
+    if which == "public" and jwt_settings.JWT_PUBLIC_KEY is not None:
+        files = [(jwt_settings.JWT_PUBLIC_KEY_PATH, jwt_settings.JWT_PUBLIC_KEY)]
+        if jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS is not None:
+            files.append(
+                (jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH, jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS)
+            )
+        return _settings_storage(tuple(files))
     setting = f"JWT_{which.upper()}_KEY_STORAGE"
-    name: str = getattr(get_jwt_settings(), setting)
+    name: str = getattr(jwt_settings, setting)
     if name in storages.backends:
         return storages[name]
     if name == DEFAULTS[setting]:

@@ -3,7 +3,7 @@
 They run against the app's own URLconf (``urls.py`` here): the routers at the library's
 default paths, whatever the project mounts, so these tests are the same in every project. Users
 sign in with ``LOGIN`` in the field that the ``USERNAME_FIELD`` setting names. Tokens are signed
-with throw-away keys made once per run in a temporary folder by the real ``make_rsa``: the
+with throw-away keys made once per run in a temporary folder by the real ``make_jwt_key``: the
 project's own keys are never read or written.
 """
 
@@ -58,9 +58,9 @@ def mint(user: Any, token_type: TokenType) -> str:
 
 
 def make_keys(*arguments: str) -> str:
-    """Run ``manage.py make_rsa``; a CommandError fails the test."""
+    """Run ``manage.py make_jwt_key``; a CommandError fails the test."""
     output = io.StringIO()
-    call_command("make_rsa", *arguments, stdout=output)
+    call_command("make_jwt_key", *arguments, stdout=output)
     return output.getvalue()
 
 
@@ -147,7 +147,7 @@ def throttle_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 
 @pytest.fixture(scope="session")
 def key_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A key pair of every algorithm, made once per run by ``make_rsa``."""
+    """A key pair of every algorithm, made once per run by ``make_jwt_key``."""
     folders: dict[str, Path] = {}
     for algorithm in ALGORITHMS:
         folder = tmp_path_factory.mktemp(f"keys-{algorithm}")

@@ -209,6 +209,12 @@ def bad(key: str, value: Any, case: str, **others: Any) -> Any:
             "not-secure",
             WEB_REFRESH_COOKIE_SECURE=False,
         ),
+        bad(
+            "JWT_REFRESH_COOKIE_NAME",
+            "__Secure-refresh",
+            "prefix-not-secure",
+            WEB_REFRESH_COOKIE_SECURE=False,
+        ),
         bad("WEB_REFRESH_COOKIE_PATH", "api/auth/web", "relative"),
         bad("WEB_REFRESH_COOKIE_PATH", "/api;Domain=example.com", "cookie-attribute"),
         bad("USERNAME_FIELD", "", "empty"),

@@ -122,7 +122,7 @@ def test_missing_keys_give_a_json_503_that_is_not_cached(
 
     assert response.status_code == 503
     assert response.json() == {"detail": KeysUnavailableError.detail}
-    assert "make_rsa" in response.json()["detail"]
+    assert "make_jwt_key" in response.json()["detail"]
     assert response["Cache-Control"] == "no-store"
 
 

@@ -1,10 +1,10 @@
-"""The key pair: ``make_rsa``, the checks that name each fault, the storages, the key ids.
+"""The key pair: ``make_jwt_key``, the checks that name each fault, the storages, the key ids.
 
-The private key must stay private (SECURITY.md 18): ``make_rsa`` creates it 0600 whatever the
+The private key must stay private (SECURITY.md 18): ``make_jwt_key`` creates it 0600 whatever the
 umask, and ``manage.py check`` reports it when others can read it. Every fault of the key files
 is reported with its check ID and the command that fixes it, is answered over HTTP in JSON (a
 503 where the keys are needed, never a traceback), and changes nothing on disk, not even through
-``make_rsa``, which replaces keys only with ``--force``. The keys are read and written through
+``make_jwt_key``, which replaces keys only with ``--force``. The keys are read and written through
 the storages that ``JWT_PRIVATE_KEY_STORAGE`` / ``JWT_PUBLIC_KEY_STORAGE`` name.
 
 Each test works on its own copy of a key pair (the ``keys`` fixture) or in an empty folder.
@@ -68,9 +68,9 @@ E002, E003, E004, E005, E006, E008, E009 = (
 # django-ninja's answer when HttpJwtAuth turns a request away.
 KEYS_UNAVAILABLE = {"detail": KeysUnavailableError.detail}
 # The fixes the reports give.
-MAKE_RSA = "Run `python manage.py make_rsa`."
-MAKE_RSA_FORCE = "Run `python manage.py make_rsa --force`"
-FOR_THE_ALGORITHM = "Run `python manage.py make_rsa --force` to make keys for {algorithm}"
+MAKE_RSA = "Run `python manage.py make_jwt_key`."
+MAKE_RSA_FORCE = "Run `python manage.py make_jwt_key --force`"
+FOR_THE_ALGORITHM = "Run `python manage.py make_jwt_key --force` to make keys for {algorithm}"
 
 
 def check_report() -> tuple[set[str], str]:
@@ -127,11 +127,11 @@ def umask() -> Iterator[Callable[[int], int]]:
     os.umask(previous)
 
 
-# --- make_rsa ---
+# --- make_jwt_key ---
 
 
 @POSIX_ONLY
-def test_make_rsa_creates_both_keys_the_private_one_owner_only(
+def test_make_jwt_key_creates_both_keys_the_private_one_owner_only(
     settings: Any, tmp_path: Path, umask: Callable[[int], int]
 ) -> None:
     """SECURITY.md 18: the private key is 0600 from the start, whatever the caller's umask."""
@@ -159,10 +159,10 @@ KINDS: dict[str, tuple[type, type]] = {
 
 
 @pytest.mark.parametrize("name", ALGORITHMS)
-def test_make_rsa_makes_keys_of_the_algorithms_kind(
+def test_make_jwt_key_makes_keys_of_the_algorithms_kind(
     name: str, key_folders: dict[str, Path]
 ) -> None:
-    """``key_folders`` holds what the real ``make_rsa`` made under each algorithm."""
+    """``key_folders`` holds what the real ``make_jwt_key`` made under each algorithm."""
     private_pem, public_pem = pem_pair(key_folders[name])
     # PKCS#8 and SubjectPublicKeyInfo, whatever the algorithm.
     assert private_pem.startswith(b"-----BEGIN PRIVATE KEY-----\n")
@@ -199,7 +199,7 @@ def test_an_algorithm_loads_only_keys_of_its_kind(
             load_public_key(public_pem, name)
 
 
-def test_make_rsa_changes_nothing_when_keys_exist(keys: Path) -> None:
+def test_make_jwt_key_changes_nothing_when_keys_exist(keys: Path) -> None:
     """Replacing a key pair signs everyone out: only ``--force`` does it, as the output says."""
     before = snapshot(keys)
 
@@ -211,7 +211,7 @@ def test_make_rsa_changes_nothing_when_keys_exist(keys: Path) -> None:
         assert shown in output
 
 
-def test_make_rsa_force_replaces_the_keys_and_signs_everyone_out(
+def test_make_jwt_key_force_replaces_the_keys_and_signs_everyone_out(
     keys: Path, client: Client, user: Any
 ) -> None:
     """The way to sign everyone out at once, or to change algorithm: tokens of the old key die."""
@@ -282,7 +282,7 @@ FAULTS = {
         request=503,
         answered_as="public-missing",
     ),
-    # Half a pair: make_rsa alone leaves it, so the fix is --force.
+    # Half a pair: make_jwt_key alone leaves it, so the fix is --force.
     "private-missing": KeyFault(lambda p: p.private.unlink(), E002, ("private",), MAKE_RSA_FORCE),
     "public-missing": KeyFault(
         lambda p: p.public.unlink(), E002, ("public",), MAKE_RSA_FORCE, request=503
@@ -385,7 +385,7 @@ def test_each_key_fault_is_answered_in_json_and_changes_nothing(
     pair: KeyPair, client: Client, user: Any, fault: str
 ) -> None:
     """A broken key pair is a server fault: a JSON 503 where the keys are needed, never a 500 or a
-    traceback, and nothing on disk changes, not even through ``make_rsa`` without ``--force``."""
+    traceback, and nothing on disk changes, not even by ``make_jwt_key`` without ``--force``."""
     token = mint(user, "access")
     expected = FAULTS[fault]
     expected.damage(pair)
@@ -401,7 +401,7 @@ def test_each_key_fault_is_answered_in_json_and_changes_nothing(
         assert b"Traceback" not in response.content
         if response.status_code == 503:
             assert response.json() == KEYS_UNAVAILABLE
-            assert "make_rsa" in response.json()["detail"]
+            assert "make_jwt_key" in response.json()["detail"]
     if request.status_code == 200:
         assert request.json()["claims"]["user_id"] == user.pk
     if request.status_code == 401:
@@ -410,7 +410,7 @@ def test_each_key_fault_is_answered_in_json_and_changes_nothing(
         assert set(sign_in.json()) == {"access", "refresh"}
     assert snapshot(pair.private.parent) == before
 
-    output = make_keys()  # make_rsa alone never replaces what is there, broken or not
+    output = make_keys()  # make_jwt_key alone never replaces what is there, broken or not
 
     assert "nothing changed" in output
     assert snapshot(pair.private.parent) == before
@@ -433,7 +433,7 @@ def test_check_names_the_size_of_an_rsa_key_too_short_for_rs256(
     assert FOR_THE_ALGORITHM.format(algorithm="RS256") in report
 
 
-# --- The previous-keys document (make_rsa --rotate keeps it) ---
+# --- The previous-keys document (make_jwt_key --rotate keeps it) ---
 
 UNREADABLE = object()
 ENTRY_TIME = "2025-01-31T12:00:00Z"
@@ -485,7 +485,7 @@ def test_check_names_a_garbled_previous_keys_document(pair: KeyPair, case: str) 
 
     assert ids == {E009}, report
     assert str(document) in report
-    assert "make_rsa --force" in report
+    assert "make_jwt_key --force" in report
     if case == "pem-of-another-kind":
         assert get_jwt_settings().JWT_ALGORITHM in report
 
@@ -589,7 +589,7 @@ def test_the_keys_are_kept_where_the_storage_settings_say(
 def test_a_storage_setting_that_names_no_storage_is_reported_by_name(
     keys: Path, change_settings: Any, setting: str, value: str, problem: str
 ) -> None:
-    """A mistyped storage is named by the check, and by ``make_rsa`` in one line, no traceback."""
+    """A mistyped storage is named by the check, and by ``make_jwt_key`` in one line."""
     change_settings(**{setting: value})
 
     ids, report = check_report()
@@ -598,7 +598,7 @@ def test_a_storage_setting_that_names_no_storage_is_reported_by_name(
     assert f"NINJA_SIMPLE_JWT[{setting!r}]" in report
     assert problem in report
     with pytest.raises(CommandError) as failure:
-        call_command("make_rsa", stdout=io.StringIO())
+        call_command("make_jwt_key", stdout=io.StringIO())
     message = str(failure.value)  # manage.py prints a CommandError alone, without a traceback
     assert f"NINJA_SIMPLE_JWT[{setting!r}]" in message
     assert "\n" not in message

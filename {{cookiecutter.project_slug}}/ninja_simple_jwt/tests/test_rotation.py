@@ -1,4 +1,4 @@
-"""Key rotation: ``make_rsa --rotate``, the previous keys, and processes that were not restarted.
+"""Key rotation: ``make_jwt_key --rotate``, the previous keys, processes not restarted.
 
 A rotation signs nobody out: the retired public key keeps verifying until no token it signed
 can be alive. Another process is simulated in this one: the rotation is made without clearing
@@ -75,7 +75,7 @@ def spare_key() -> PrivateKey:
 
 @pytest.fixture
 def rotate_elsewhere(monkeypatch: pytest.MonkeyPatch) -> Callable[[], str]:
-    """``make_rsa --rotate`` run by another process: this process's key cache is left as is."""
+    """``make_jwt_key --rotate`` run by another process: this process's key cache is left as is."""
 
     def rotate() -> str:
         with monkeypatch.context() as patch:
@@ -101,7 +101,7 @@ def storage_reads(keys: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[
     yield reads
 
 
-# --- make_rsa --rotate ---
+# --- make_jwt_key --rotate ---
 
 
 def test_rotation_keeps_old_tokens_and_signs_new_ones_with_a_new_kid(
@@ -204,7 +204,7 @@ def test_rotate_without_keys_creates_them(settings: Any, tmp_path: Path) -> None
     assert file_kid(key_file("public")) in output
 
 
-def test_make_rsa_alone_after_a_rotation_changes_nothing(keys: Path) -> None:
+def test_make_jwt_key_alone_after_a_rotation_changes_nothing(keys: Path) -> None:
     make_keys("--rotate")
     before = snapshot(keys)
 
@@ -216,7 +216,7 @@ def test_rotate_and_force_cannot_be_combined(keys: Path) -> None:
     """One signs nobody out, the other everyone: asking for both is an error, nothing changes."""
     before = snapshot(keys)
     with pytest.raises(CommandError, match="not allowed with"):
-        call_command("make_rsa", "--rotate", "--force")
+        call_command("make_jwt_key", "--rotate", "--force")
     assert snapshot(keys) == before
 
 
@@ -229,7 +229,7 @@ def test_rotate_refuses_keys_of_another_algorithm(
     before = snapshot(folder)
 
     with pytest.raises(CommandError, match="--force"):
-        call_command("make_rsa", "--rotate")
+        call_command("make_jwt_key", "--rotate")
 
     assert snapshot(folder) == before
 
@@ -240,7 +240,7 @@ def test_rotate_refuses_a_garbled_previous_keys_document(keys: Path) -> None:
     before = snapshot(keys)
 
     with pytest.raises(CommandError, match="previous-keys document"):
-        call_command("make_rsa", "--rotate")
+        call_command("make_jwt_key", "--rotate")
 
     assert snapshot(keys) == before
 
@@ -386,7 +386,7 @@ def test_tokens_signed_during_a_rotation_verify(
     algorithm = get_jwt_settings().JWT_ALGORITHM
     old_public = load_public_key(key_file("public").read_bytes(), algorithm)
     retired = RetiredKey(old_kid, old_public, datetime.now(UTC))
-    # What make_rsa --rotate writes first: the previous keys, then the new public key...
+    # What make_jwt_key --rotate writes first: the previous keys, then the new public key...
     key_file("previous").write_bytes(serialize_previous_keys([retired]))
     key_file("public").write_bytes(public_key_pem(spare_key.public_key()))
     key_cache.clear()

@@ -628,7 +628,7 @@ def test_a_reused_token_is_checked_for_expiry_every_time(
 
 
 def test_a_reused_token_dies_with_its_key(user: Any, keys: Path) -> None:
-    """``make_rsa --force`` signs everyone out, also in a process that verified the token."""
+    """``make_jwt_key --force`` signs everyone out, also in a process that verified the token."""
     token = mint(user, "access")
     verify_token(token, "access")
     make_keys("--force")
@@ -666,7 +666,7 @@ def test_tokens_are_signed_with_the_algorithm_and_name_their_key(algorithm: str,
 def test_tokens_of_another_algorithm_are_refused(
     settings: Any, tmp_path: Path, key_folders: dict[str, Path], user: Any
 ) -> None:
-    """After a change of algorithm (and ``make_rsa --force``), tokens of the old one die."""
+    """After a change of algorithm (and ``make_jwt_key --force``), tokens of the old one die."""
     minted = {}
     for name in ALGORITHMS:
         use_keys(settings, key_folders[name], tmp_path / name, name)

@@ -1,1 +1,2 @@
-"""Management commands of ninja_simple_jwt (``make_rsa``)."""
+"""Management commands of ninja_simple_jwt (``make_jwt_key``, alias ``make_rsa``;
+``clear_jwt_sessions``)."""
