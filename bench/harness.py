@@ -1,12 +1,17 @@
 """bench/run.sh's driver, run by the Python of the cached "ours" environment.
 
 1. Times N bakes of the template with the default answers (cookiecutter and hooks, keys included).
-2. Bakes the targets: our project as generated (RS256) and once more with EdDSA; writes the two
-   peer projects from bench/projects/; gives each its benchmark-only settings, a key pair, a
-   database and the benchmark user.
+2. Bakes the targets: our project as generated (RS256, refresh token rotation on) and once more
+   with EdDSA; writes the peer projects from bench/projects/ (django-ninja-simple-jwt, and
+   django-ninja-jwt twice: as its defaults, and with rotation and blacklisting); gives each its
+   benchmark-only settings, a key pair, a database (migrated: our sessions, their blacklist)
+   and the benchmark user.
 3. Runs bench/micro.py in our project: token verification and minting beside raw PyJWT.
 4. Serves every target under gunicorn (2 sync workers, 127.0.0.1 only) at once and loads each
-   endpoint in turn with a bounded load generator; then stops them all.
+   endpoint in turn with a bounded load generator; then stops them all. A target's token
+   refresh is either the same refresh token replayed (targets that do not rotate), or, where
+   refresh tokens rotate, chains of fresh sessions: each request sends its session's current
+   refresh token and the next one sends the token the answer brought (see bench/loadgen.py).
 5. Prints the tables, the ratios and the issue's targets; writes docs/benchmark.md and
    docs/benchmark.png.
 """
@@ -34,7 +39,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Final
 
-from loadgen import LoadResult, Request, load, wrk_available
+from loadgen import CHAINS_TO_SPARE, LoadResult, Request, load, wrk_available
 
 REPOSITORY: Final = Path(__file__).resolve().parent.parent
 BENCH: Final = REPOSITORY / "bench"
@@ -48,11 +53,15 @@ WORKERS: Final = 2
 CONNECTIONS: Final = 4
 WARMUP_SECONDS: Final = 1
 
-ENDPOINTS: Final = ("open", "me", "refresh", "sign-in")
+# "refresh" replays one refresh token (targets whose refresh tokens do not rotate); "rotate" is
+# the refresh of targets that rotate them, each request sending a current token of a chain.
+# A target serves one of the two: its paths say which.
+ENDPOINTS: Final = ("open", "me", "refresh", "rotate", "sign-in")
 ENDPOINT_LABELS: Final = {
     "open": "open endpoint",
     "me": "protected /me",
     "refresh": "token refresh",
+    "rotate": "refresh, rotating",
     "sign-in": "sign-in",
 }
 COMMON_PACKAGES: Final = ("Django", "django-ninja", "PyJWT", "cryptography", "gunicorn", "pydantic")
@@ -117,6 +126,11 @@ class Target:
 
     def url(self, endpoint: str) -> str:
         return f"http://127.0.0.1:{self.port}{self.paths[endpoint]}"
+
+    @property
+    def endpoints(self) -> list[str]:
+        """The endpoints this target serves, in ENDPOINTS' order."""
+        return [endpoint for endpoint in ENDPOINTS if endpoint in self.paths]
 
     def environment(self) -> dict[str, str]:
         return {
@@ -217,7 +231,8 @@ def our_target(key: str, label: str, project: Path) -> Target:
         paths={
             "open": "/api/health",
             "me": "/api/me",
-            "refresh": "/api/auth/mobile/token-refresh",
+            # The generated default: refresh token rotation (sign_in() checks it is on).
+            "rotate": "/api/auth/mobile/token-refresh",
             "sign-in": "/api/auth/mobile/sign-in",
         },
         make_keys="make_rsa",  # keeps the hook's keys; makes them if the hook could not
@@ -231,8 +246,10 @@ def peer_target(
     peers_python: str,
     paths: dict[str, str],
     make_keys: str | None,
+    settings: str = "settings",
 ) -> Target:
-    folder = WORK / package
+    """A copy of bench/projects/<package> in a folder of its own (and so its own database)."""
+    folder = WORK / key
     shutil.copytree(PROJECTS / package, folder)
     shutil.copy(PROJECTS / "benchmark_only.py", folder / "benchmark_only.py")
     return Target(
@@ -240,7 +257,7 @@ def peer_target(
         label=label,
         folder=folder,
         python=peers_python,
-        settings_module=f"{package}.settings",
+        settings_module=f"{package}.{settings}",
         wsgi=f"{package}.wsgi:application",
         paths=paths,
         make_keys=make_keys,
@@ -259,6 +276,10 @@ def prepare(target: Target) -> None:
     if target.make_keys:
         command += ["--make-keys", target.make_keys]
     run(command, cwd=target.folder, env=target.environment())
+
+
+def without(paths: dict[str, str], endpoint: str) -> dict[str, str]:
+    return {name: path for name, path in paths.items() if name != endpoint}
 
 
 def free_port() -> int:
@@ -363,20 +384,56 @@ def wait_until_serving(target: Target, timeout: float = 60) -> None:
     )
 
 
-def sign_in(target: Target) -> None:
-    """Get the tokens that the /me and refresh loads send; check each endpoint answers 200."""
+def new_session(target: Target) -> dict[str, str]:
+    """Sign in once: a new session's tokens, {"access": ..., "refresh": ...}."""
     status, body = call(target, "POST", "sign-in", {"username": USERNAME, "password": PASSWORD})
     if status != 200:
         raise SystemExit(f"bench: {target.label} sign-in answered {status}: {body!r}")
-    tokens = json.loads(body)
+    tokens: dict[str, str] = json.loads(body)
+    return tokens
+
+
+def refresh_answer(target: Target, endpoint: str, refresh: str) -> dict[str, Any]:
+    status, body = call(target, "POST", endpoint, {"refresh": refresh})
+    if status != 200:
+        raise SystemExit(f"bench: {target.label} {endpoint} answered {status}: {body!r}")
+    answer: dict[str, Any] = json.loads(body)
+    return answer
+
+
+def sign_in(target: Target) -> None:
+    """Get the tokens that the /me and refresh loads send; check each endpoint answers 200.
+
+    And check the target's refresh does what its load assumes: a replayed refresh token keeps
+    working where tokens do not rotate; where they rotate, each answer brings a new refresh
+    token, and that one works in turn.
+    """
+    tokens = new_session(target)
     target.access, target.refresh = tokens["access"], tokens["refresh"]
-    for method, endpoint, payload, authorization in (
-        ("GET", "me", None, f"Bearer {target.access}"),
-        ("POST", "refresh", {"refresh": target.refresh}, ""),
-    ):
-        status, body = call(target, method, endpoint, payload, authorization)
-        if status != 200:
-            raise SystemExit(f"bench: {target.label} {endpoint} answered {status}: {body!r}")
+    status, body = call(target, "GET", "me", authorization=f"Bearer {target.access}")
+    if status != 200:
+        raise SystemExit(f"bench: {target.label} me answered {status}: {body!r}")
+    if "refresh" in target.paths:
+        for _ in range(2):
+            answer = refresh_answer(target, "refresh", target.refresh)
+            if answer.get("refresh", target.refresh) != target.refresh:
+                raise SystemExit(f"bench: {target.label} rotates refresh tokens: not 'refresh'")
+    if "rotate" in target.paths:
+        refresh = new_session(target)["refresh"]
+        for _ in range(2):
+            rotated = refresh_answer(target, "rotate", refresh).get("refresh")
+            if not isinstance(rotated, str) or rotated == refresh:
+                raise SystemExit(f"bench: {target.label} does not rotate refresh tokens")
+            refresh = rotated
+
+
+def refresh_chains(target: Target) -> tuple[str, ...]:
+    """The first refresh tokens of a rotating load: a new session per connection (and one more).
+
+    New for every load: the chains of the load before may have stopped with a request in
+    flight, whose answer (the session's next token) the load generator never read.
+    """
+    return tuple(new_session(target)["refresh"] for _ in range(CONNECTIONS + CHAINS_TO_SPARE))
 
 
 def request_for(target: Target, endpoint: str) -> Request:
@@ -384,6 +441,8 @@ def request_for(target: Target, endpoint: str) -> Request:
         return Request(target.url("me"), authorization=f"Bearer {target.access}")
     if endpoint == "refresh":
         return Request(target.url("refresh"), "POST", json.dumps({"refresh": target.refresh}))
+    if endpoint == "rotate":
+        return Request(target.url("rotate"), "POST", refresh_tokens=refresh_chains(target))
     if endpoint == "sign-in":
         body = json.dumps({"username": USERNAME, "password": PASSWORD})
         return Request(target.url("sign-in"), "POST", body)
@@ -491,8 +550,9 @@ def evaluate(
     ours, eddsa = targets["ours-rs256"], targets["ours-eddsa"]
     simple, ninja = targets["simple-jwt"], targets["ninja-jwt"]
     me_ratio = ratio(rate(ours, "me"), rate(ours, "open"))
-    refresh_simple = ratio(rate(ours, "refresh"), rate(simple, "refresh"))
-    refresh_eddsa = ratio(rate(eddsa, "refresh"), rate(ninja, "refresh"))
+    # Our refresh rotates (the generated default); these two peers' does not.
+    refresh_simple = ratio(rate(ours, "rotate"), rate(simple, "refresh"))
+    refresh_eddsa = ratio(rate(eddsa, "rotate"), rate(ninja, "refresh"))
     sign_in_simple = ratio(rate(ours, "sign-in"), rate(simple, "sign-in"))
     verify = micro["RS256"]["verify_app_us"] / micro["RS256"]["verify_pyjwt_us"]
     unclean = sum(
@@ -506,13 +566,13 @@ def evaluate(
     return [
         Check("/me ÷ open endpoint, ours (RS256)", me_ratio, ">= 0.85", me_ratio >= 0.85),
         Check(
-            "token refresh, ours RS256 ÷ django-ninja-simple-jwt",
+            "token refresh, ours RS256 (rotating) ÷ django-ninja-simple-jwt (cannot rotate)",
             refresh_simple,
             ">= 15x",
             refresh_simple >= 15,
         ),
         Check(
-            "token refresh, ours EdDSA ÷ django-ninja-jwt (HS256)",
+            "token refresh, ours EdDSA (rotating) ÷ django-ninja-jwt (HS256, not rotating)",
             refresh_eddsa,
             ">= 1x",
             refresh_eddsa >= 1,
@@ -545,7 +605,7 @@ def format_check_value(check: Check) -> str:
 def results_rows(targets: dict[str, Target]) -> list[list[str]]:
     rows = []
     for target in targets.values():
-        for endpoint in ENDPOINTS:
+        for endpoint in target.endpoints:
             result = target.results[endpoint]
             rows.append(
                 [
@@ -580,14 +640,24 @@ def ratio_rows(targets: dict[str, Target]) -> list[list[str]]:
         for target in targets.values()
     ]
     for ours_key in ("ours-rs256", "ours-eddsa"):
-        for peer_key in ("simple-jwt", "ninja-jwt"):
+        for peer_key in ("simple-jwt", "ninja-jwt", "ninja-jwt-rotation"):
             ours, peer = targets[ours_key], targets[peer_key]
-            for endpoint in ("refresh", "sign-in"):
+            # Refresh beside refresh: like for like where both rotate; else said in the row.
+            peer_refresh = "rotate" if "rotate" in peer.paths else "refresh"
+            refresh_label = (
+                ENDPOINT_LABELS["rotate"]
+                if peer_refresh == "rotate"
+                else "token refresh (ours rotating, theirs not)"
+            )
+            for label, ours_endpoint, peer_endpoint in (
+                (refresh_label, "rotate", peer_refresh),
+                (ENDPOINT_LABELS["sign-in"], "sign-in", "sign-in"),
+            ):
                 rows.append(
                     [
                         f"{ours.label} ÷ {peer.label}",
-                        ENDPOINT_LABELS[endpoint],
-                        f"{ratio(rate(ours, endpoint), rate(peer, endpoint)):.1f}x",
+                        label,
+                        f"{ratio(rate(ours, ours_endpoint), rate(peer, peer_endpoint)):.1f}x",
                     ]
                 )
     return rows
@@ -661,11 +731,12 @@ def bounds_paragraph(micro: dict[str, dict[str, float]]) -> str:
         f"What bounds one RS256 verification: the RSA signature check in OpenSSL"
         f" ({signature:.0f} µs here) is the hard floor for a token seen for the first time."
         f" PyJWT's `jwt.decode` adds {pyjwt - signature:.0f} µs of its own (splitting and"
-        f" checking every segment, JSON, claim checks), {pyjwt:.0f} µs in all. The app parses the"
-        f" token once and checks the signature through PyJWT's algorithm object: {app:.0f} µs,"
-        f" {app / pyjwt:.2f}x PyJWT's decode. A token the process has already verified skips only"
-        f" the signature check (key trust, times, type, issuer and audience are checked again):"
-        f" {reuse:.0f} µs."
+        f" checking every segment, JSON, claim checks), {pyjwt:.0f} µs in all. The app's"
+        f" `verify_token` on a token it has not seen: {app:.0f} µs, {app / pyjwt:.2f}x PyJWT's"
+        f" decode, {app - pyjwt:+.0f} µs (what it checks beyond the signature is in"
+        " `ninja_simple_jwt/tokens.py`). A token the process has already verified skips the"
+        " signature check (whether its key is still trusted, its expiry and its type are"
+        f" checked again): {reuse:.0f} µs."
     )
 
 
@@ -679,32 +750,49 @@ def chart(targets: dict[str, Target], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (throughput, latency) = plt.subplots(1, 2, figsize=(13, 5.2))
-    width = 0.8 / len(targets)
+    figure, (throughput, latency) = plt.subplots(1, 2, figsize=(15, 5.6))
+    colours = ["#1b7f3b", "#6fbf73", "#c0504d", "#4f81bd", "#8064a2", "#f79646"]
+    colour = {key: colours[index % len(colours)] for index, key in enumerate(targets)}
     positions = range(len(ENDPOINTS))
-    colours = ["#1b7f3b", "#6fbf73", "#c0504d", "#4f81bd"]
-    for index, target in enumerate(targets.values()):
-        offsets = [position + (index - (len(targets) - 1) / 2) * width for position in positions]
-        rates = [rate(target, endpoint) for endpoint in ENDPOINTS]
-        p99 = [target.results[endpoint].p99_ms for endpoint in ENDPOINTS]
-        bars = throughput.bar(offsets, rates, width, label=target.label, color=colours[index])
-        throughput.bar_label(
-            bars, labels=[f"{value:,.0f}" for value in rates], fontsize=7, padding=1, rotation=90
-        )
-        latency.bar(offsets, p99, width, label=target.label, color=colours[index])
+    for position, endpoint in zip(positions, ENDPOINTS, strict=True):
+        # Only the targets that serve this endpoint, side by side around its tick.
+        serving_targets = [target for target in targets.values() if endpoint in target.paths]
+        width = 0.8 / max(len(serving_targets), 1)
+        for index, target in enumerate(serving_targets):
+            offset = position + (index - (len(serving_targets) - 1) / 2) * width
+            value = rate(target, endpoint)
+            bars = throughput.bar(
+                offset, value, width, color=colour[target.key], label=target.label
+            )
+            throughput.bar_label(bars, labels=[f"{value:,.0f}"], fontsize=7, padding=1, rotation=90)
+            latency.bar(
+                offset,
+                target.results[endpoint].p99_ms,
+                width,
+                color=colour[target.key],
+                label=target.label,
+            )
     for axes, title in (
         (throughput, "requests per second (higher is better)"),
         (latency, "p99 latency, ms (lower is better)"),
     ):
         axes.set_yscale("log")
-        axes.set_xticks(list(positions), [ENDPOINT_LABELS[endpoint] for endpoint in ENDPOINTS])
+        axes.set_xticks(
+            list(positions), [ENDPOINT_LABELS[endpoint] for endpoint in ENDPOINTS], fontsize=8
+        )
         axes.set_title(title, fontsize=11)
         axes.grid(axis="y", which="major", alpha=0.3)
-    lowest = min(rate(target, endpoint) for target in targets.values() for endpoint in ENDPOINTS)
+    lowest = min(
+        rate(target, endpoint) for target in targets.values() for endpoint in target.endpoints
+    )
     throughput.set_ylim(bottom=max(lowest / 3, 0.1), top=throughput.get_ylim()[1] * 4)
-    throughput.legend(fontsize=8, loc="upper right")
+    # One legend entry per target (each drew a bar per endpoint).
+    handles, labels = throughput.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    throughput.legend(unique.values(), unique.keys(), fontsize=8, loc="upper right")
     figure.suptitle(
-        f"gunicorn, {WORKERS} sync workers per target, {CONNECTIONS} connections, 127.0.0.1",
+        f"gunicorn, {WORKERS} sync workers per target, {CONNECTIONS} connections, 127.0.0.1;"
+        " token refresh replays one token, refresh rotating chains fresh sessions' tokens",
         fontsize=10,
     )
     figure.tight_layout()
@@ -724,6 +812,42 @@ def busy_note(report: dict[str, Any]) -> str:
     )
 
 
+def rotation_paragraph(targets: dict[str, Target]) -> str:
+    """How the "refresh, rotating" rows were measured, and their numbers: a short list."""
+    ours, eddsa, peer = targets["ours-rs256"], targets["ours-eddsa"], targets["ninja-jwt-rotation"]
+    ours_rate, eddsa_rate, peer_rate = (rate(target, "rotate") for target in (ours, eddsa, peer))
+    return "\n".join(
+        [
+            "- Our project rotates refresh tokens as generated (`refresh_token_rotation`, yes by"
+            " default): a refresh answers a new refresh token and the old one is refused (sent"
+            " again after a 5 s grace, it revokes the session). Replaying one token would measure"
+            " the grace path, then 401s.",
+            "- So the load chains tokens. Before each run (the warm-up and every round) the"
+            f" harness signs in {CONNECTIONS + CHAINS_TO_SPARE} times: a new session per"
+            " connection, and one more because wrk uses one request at start-up and never sends"
+            " it. Each request sends a current refresh token of one session, and the token in"
+            " the answer is what that session sends next (a pool in `bench/wrk.lua`; one chain"
+            " per connection in the Python generator). A session's tokens go one after the"
+            " other, as its one client would send them, and none goes twice. So no request"
+            " takes the grace or reuse path: this is the normal rotation, one SELECT (session"
+            " and user), one conditional UPDATE, two tokens signed and an audit log line.",
+            f"- {ours.label} {ours_rate:,.0f} req/s, {eddsa.label} {eddsa_rate:,.0f} req/s,"
+            f" beside {peer.label} {peer_rate:,.0f} req/s (ours ÷ it: RS256"
+            f" {ratio(ours_rate, peer_rate):.1f}x, EdDSA {ratio(eddsa_rate, peer_rate):.1f}x)."
+            " That peer runs with the same chaining, set up as its README describes:"
+            " `ROTATE_REFRESH_TOKENS` and `BLACKLIST_AFTER_ROTATION`, with the"
+            " `ninja_jwt.token_blacklist` app migrated. Each of its refreshes looks the token up"
+            " in the blacklist, records it as outstanding if it is not yet, then blacklists it:"
+            " two rows added per refresh, where ours updates its session row in place. It"
+            " refuses a blacklisted token, but the newer tokens of that chain stay valid; ours"
+            " revokes the session instead.",
+            '- The plain "token refresh" rows replay one token. django-ninja-simple-jwt cannot'
+            " rotate, and django-ninja-jwt does not by default. The ratios of our rotating"
+            " refresh against those rows say so.",
+        ]
+    )
+
+
 def write_docs(report: dict[str, Any]) -> None:
     DOCS.mkdir(exist_ok=True)
     chart(report["targets"], DOCS / "benchmark.png")
@@ -740,7 +864,8 @@ def write_docs(report: dict[str, Any]) -> None:
         f" {report['load_before']} before the load runs, {report['load_after']} after.",
         f"- Versions: {versions_text}.",
         f"- Load: {report['generator']}, {CONNECTIONS} connections; each target under gunicorn"
-        f" with {WORKERS} sync workers on 127.0.0.1, all four served at once, loaded one at a"
+        f" with {WORKERS} sync workers on 127.0.0.1, all {len(report['targets'])} served at once,"
+        " loaded one at a"
         f" time, after a {WARMUP_SECONDS} s warm-up, in {report['rounds']} rounds of"
         f" {report['seconds']} s per endpoint, the targets taking turns. req/s, p50 and p99 are"
         " the best round's; requests add up every round, errors and non-2xx every round and"
@@ -755,6 +880,10 @@ def write_docs(report: dict[str, Any]) -> None:
         "",
         markdown_table(RESULT_HEADER, report["result_rows"]),
         "",
+        "## Token refresh with rotation",
+        "",
+        rotation_paragraph(report["targets"]),
+        "",
         "## Ratios",
         "",
         markdown_table(["target", "endpoint", "ratio"], report["ratio_rows"]),
@@ -765,7 +894,7 @@ def write_docs(report: dict[str, Any]) -> None:
         "",
         "## Micro benchmark (no HTTP), µs per operation",
         "",
-        "The app's own functions (`verify_access_token`, `mint_access_token`, and `HttpJwtAuth` on",
+        "The app's own functions (`verify_token`, `mint_token`, and `HttpJwtAuth` on",
         "a request) beside the floor: PyJWT's `jwt.decode` / `jwt.encode` with the key already",
         "parsed, and the signature alone (PyJWT's algorithm object on the same bytes). Each is the",
         "CPU time of the measuring thread, the best of 15 batches, the app's and the floor's",
@@ -844,6 +973,15 @@ def main() -> None:
             ninja_paths,
             None,
         ),
+        peer_target(
+            "ninja-jwt-rotation",
+            "django-ninja-jwt (HS256, rotation + blacklist)",
+            "ninja_jwt_project",
+            args.peers_python,
+            {**without(ninja_paths, "refresh"), "rotate": ninja_paths["refresh"]},
+            None,
+            settings="settings_rotation",
+        ),
     ]
     targets = {target.key: target for target in target_list}
     log("preparing the targets (keys, database, user) ...")
@@ -872,7 +1010,7 @@ def main() -> None:
     with serving(target_list):
         for target in target_list:
             sign_in(target)
-            for endpoint in ENDPOINTS:
+            for endpoint in target.endpoints:
                 warm_up(target, endpoint, generator)
         # Targets take turns round by round, so a burst of load from elsewhere hits one round of
         # each. A target's /me right after its own open endpoint (for their ratio); then each
@@ -882,14 +1020,15 @@ def main() -> None:
                 sign_in(target)  # fresh tokens: a long BENCH_DURATION outlives 5-minute ones
                 for endpoint in ("open", "me"):
                     measure(target, endpoint, seconds, generator, round_)
-        for endpoint in ("refresh", "sign-in"):
+        for endpoint in ("refresh", "rotate", "sign-in"):
             for round_ in range(1, rounds + 1):
                 for target in target_list:
-                    measure(target, endpoint, seconds, generator, round_)
+                    if endpoint in target.paths:
+                        measure(target, endpoint, seconds, generator, round_)
     for target in target_list:
         target.results = {
             endpoint: Cell.of(target.runs[endpoint], target.warm_ups[endpoint])
-            for endpoint in ENDPOINTS
+            for endpoint in target.endpoints
         }
     load_after = " ".join(f"{value:.2f}" for value in os.getloadavg())
 

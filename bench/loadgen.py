@@ -3,6 +3,16 @@
 Both run for a fixed number of seconds with a fixed number of connections, then stop by
 themselves, and report the same numbers: requests per second, p50 and p99 latency, errors
 (connect, read, write, time-out) and responses other than 2xx.
+
+A request is either the same one repeated, or a chain of rotating refresh tokens
+(``Request.refresh_tokens``): a rotated refresh token cannot be sent twice, so every request
+sends a current one, ``{"refresh": token}``, and the ``refresh`` of its 2xx answer is the token
+a later request sends. The chains start from ``refresh_tokens``, one session each, as many as
+connections or more (wrk needs one more: see bench/wrk.lua): each session's tokens are used
+strictly one after the other, never two of one session at once, as one client of that session
+would. A 2xx answer without a new refresh token
+breaks its chain and counts as an error; a chain that broke leaves its connection nothing
+valid to send, so what follows shows up as errors or non-2xx too.
 """
 
 from __future__ import annotations
@@ -20,12 +30,14 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
-__all__ = ["LoadResult", "Request", "load", "wrk_available"]
+__all__ = ["CHAINS_TO_SPARE", "LoadResult", "Request", "load", "wrk_available"]
 
 WRK_SCRIPT: Final = Path(__file__).resolve().parent / "wrk.lua"
 # A request that takes longer than this counts as an error (a time-out), in both generators.
 REQUEST_TIMEOUT_SECONDS: Final = 5
 _RESULT_PREFIX: Final = "BENCH_RESULT "
+# Refresh chains needed beyond one per connection: wrk takes one to check the script with.
+CHAINS_TO_SPARE: Final = 1
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,16 @@ class Request:
     method: str = "GET"
     body: str = ""
     authorization: str = ""
+    # Rotating refresh: the first refresh token of each chain (see the module's docstring).
+    refresh_tokens: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.refresh_tokens and self.method != "POST":
+            raise ValueError("a refresh chain is sent with POST")
+        for token in self.refresh_tokens:
+            # wrk.lua gets them space-separated and writes them into JSON as they are.
+            if not token or any(character.isspace() or character in '"\\' for character in token):
+                raise ValueError("a refresh token is one word without quotes or backslashes")
 
 
 @dataclass(frozen=True)
@@ -70,6 +92,10 @@ def _check_loopback(url: str) -> None:
 def load(request: Request, seconds: int, connections: int, generator: str) -> LoadResult:
     """Load ``request`` for ``seconds`` over ``connections`` connections, then stop."""
     _check_loopback(request.url)
+    if request.refresh_tokens and len(request.refresh_tokens) < connections + CHAINS_TO_SPARE:
+        raise ValueError(
+            f"{connections} connections need {connections + CHAINS_TO_SPARE} refresh chains"
+        )
     if generator == "wrk":
         return _load_with_wrk(request, seconds, connections)
     return _load_with_python(request, seconds, connections)
@@ -81,9 +107,11 @@ def _load_with_wrk(request: Request, seconds: int, connections: int) -> LoadResu
         "BENCH_METHOD": request.method,
         "BENCH_BODY": request.body,
         "BENCH_AUTHORIZATION": request.authorization,
+        "BENCH_REFRESH_TOKENS": " ".join(request.refresh_tokens),
     }
     command = [
         "wrk",
+        # One thread: bench/wrk.lua keeps the refresh chains in that thread's Lua state.
         "--threads",
         "1",
         "--connections",
@@ -114,7 +142,14 @@ def _load_with_wrk(request: Request, seconds: int, connections: int) -> LoadResu
         p50_ms=numbers["p50_us"] / 1000,
         p99_ms=numbers["p99_us"] / 1000,
         errors=sum(
-            numbers[name] for name in ("connect_errors", "read_errors", "write_errors", "timeouts")
+            numbers[name]
+            for name in (
+                "connect_errors",
+                "read_errors",
+                "write_errors",
+                "timeouts",
+                "chain_errors",
+            )
         ),
         non2xx=numbers["non2xx"],
         generator="wrk",
@@ -124,10 +159,11 @@ def _load_with_wrk(request: Request, seconds: int, connections: int) -> LoadResu
 class _Worker(threading.Thread):
     """One connection's request loop, until the shared deadline."""
 
-    def __init__(self, request: Request, deadline: float) -> None:
+    def __init__(self, request: Request, deadline: float, refresh_token: str = "") -> None:
         super().__init__(daemon=True)
         self.request = request
         self.deadline = deadline
+        self.refresh_token = refresh_token  # this connection's chain, if the request rotates
         self.latencies: list[float] = []
         self.errors = 0
         self.non2xx = 0
@@ -136,7 +172,7 @@ class _Worker(threading.Thread):
         parts = urlsplit(self.request.url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         headers = {}
-        if self.request.body:
+        if self.request.body or self.refresh_token:
             headers["Content-Type"] = "application/json"
         if self.request.authorization:
             headers["Authorization"] = self.request.authorization
@@ -146,11 +182,13 @@ class _Worker(threading.Thread):
         )
         try:
             while time.monotonic() < self.deadline:
+                if self.refresh_token:
+                    body = json.dumps({"refresh": self.refresh_token}).encode()
                 started = time.perf_counter()
                 try:
                     connection.request(self.request.method, path, body=body, headers=headers)
                     response = connection.getresponse()
-                    response.read()
+                    answer = response.read()
                 except (OSError, http.client.HTTPException):
                     self.errors += 1
                     connection.close()
@@ -158,13 +196,27 @@ class _Worker(threading.Thread):
                 self.latencies.append(time.perf_counter() - started)
                 if not 200 <= response.status <= 299:
                     self.non2xx += 1
+                elif self.refresh_token:
+                    self._follow_chain(answer)
         finally:
             connection.close()
+
+    def _follow_chain(self, answer: bytes) -> None:
+        """The next request sends the answer's new refresh token."""
+        try:
+            token = json.loads(answer)["refresh"]
+        except (ValueError, KeyError, TypeError):
+            token = None
+        if isinstance(token, str) and token:
+            self.refresh_token = token
+        else:
+            self.errors += 1
 
 
 def _load_with_python(request: Request, seconds: int, connections: int) -> LoadResult:
     started = time.monotonic()
-    workers = [_Worker(request, started + seconds) for _ in range(connections)]
+    chains = request.refresh_tokens or ("",) * connections
+    workers = [_Worker(request, started + seconds, chains[index]) for index in range(connections)]
     for worker in workers:
         worker.start()
     for worker in workers:
