@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError as SchemaValidationError
-from ninja_simple_jwt.api import json_body
+from ninja_simple_jwt.api import json_body, too_many_attempts
 from ninja_simple_jwt.authentication import HttpJwtAuth
 from ninja_simple_jwt.errors import InvalidTokenError
 from ninja_simple_jwt.models import Session
@@ -26,7 +26,7 @@ from ninja_simple_jwt.schemas import (
 )
 from ninja_simple_jwt.services import change_password
 from ninja_simple_jwt.sessions import live_session, revoke, revoke_all, user_sessions
-from ninja_simple_jwt.throttling import SignInRateThrottle
+from ninja_simple_jwt.throttling import AccountThrottledError, SignInRateThrottle
 
 __all__ = ["account_router"]
 
@@ -123,6 +123,8 @@ def change_password_view(
     current = _current_session(request)
     try:
         change_password(request, current, payload.current_password, payload.new_password)
+    except AccountThrottledError as exc:
+        return too_many_attempts(exc)
     except ValidationError as exc:
         # django-ninja answers it as its own 422: {"detail": [...]}, one entry per message.
         location = ["body", "payload", "new_password"]

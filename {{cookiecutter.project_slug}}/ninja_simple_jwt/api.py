@@ -15,6 +15,7 @@ two refresh cookies (401: one may have been planted from a sibling subdomain).
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Callable
 from typing import Any, Final
@@ -36,9 +37,9 @@ from ninja_simple_jwt.schemas import (
 )
 from ninja_simple_jwt.services import sign_in
 from ninja_simple_jwt.sessions import end_session, refresh_session
-from ninja_simple_jwt.throttling import SignInRateThrottle
+from ninja_simple_jwt.throttling import AccountThrottledError, SignInRateThrottle
 
-__all__ = ["json_body", "mobile_auth_router", "web_auth_router"]
+__all__ = ["json_body", "mobile_auth_router", "too_many_attempts", "web_auth_router"]
 
 # auth=None on routers and operations: a NinjaAPI(auth=...) default must not lock sign-in out.
 mobile_auth_router: Final = Router(auth=None)
@@ -71,6 +72,13 @@ def json_body(run: Run) -> Run:
         return run(request, *args, **kwargs)
 
     return checked
+
+
+def too_many_attempts(exc: AccountThrottledError) -> HttpResponse:
+    """The per-account limit's 429, with ``Retry-After`` as django-ninja's throttles give it."""
+    response = JsonResponse({"detail": "Too many failed attempts for this account."}, status=429)
+    response["Retry-After"] = str(math.ceil(exc.wait))
+    return response
 
 
 def _same_site_origin(run: Run) -> Run:
@@ -118,8 +126,13 @@ def _cookie_docs() -> dict[str, Any]:
     summary="Sign in (mobile): both tokens in the body",
 )
 @decorate_view(json_body)
-def mobile_sign_in(request: HttpRequest, payload: SignInRequest) -> MobileSignInResponse:
-    tokens = sign_in(request, payload.username, payload.password)
+def mobile_sign_in(
+    request: HttpRequest, payload: SignInRequest
+) -> MobileSignInResponse | HttpResponse:
+    try:
+        tokens = sign_in(request, payload.username, payload.password)
+    except AccountThrottledError as exc:
+        return too_many_attempts(exc)
     return MobileSignInResponse(refresh=tokens.refresh.token, access=tokens.access.token)
 
 
@@ -195,8 +208,11 @@ def _refresh_cookie(request: HttpRequest) -> str:
 @decorate_view(json_body, _same_site_origin)
 def web_sign_in(
     request: HttpRequest, payload: SignInRequest, response: HttpResponse
-) -> AccessTokenResponse:
-    tokens = sign_in(request, payload.username, payload.password)
+) -> AccessTokenResponse | HttpResponse:
+    try:
+        tokens = sign_in(request, payload.username, payload.password)
+    except AccountThrottledError as exc:
+        return too_many_attempts(exc)
     _set_refresh_cookie(response, tokens.refresh.token, tokens.refresh.expires_at)
     return AccessTokenResponse(access=tokens.access.token)
 

@@ -1,7 +1,8 @@
 """System checks (``manage.py check``): the settings, the keys and ``USERNAME_FIELD``.
 
 Imported by ``NinjaSimpleJwtConfig.ready()``, which registers them. Not deploy-only: a missing
-or broken key pair breaks every sign-in, so it is reported wherever Django runs its checks.
+or broken key pair breaks every sign-in, so it is reported wherever Django runs its checks. The
+deploy check W002 (``check --deploy``) warns when throttling counts in a per-process cache.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
@@ -29,7 +31,13 @@ CHECK_IDS: Final = {
     "algorithm": "ninja_simple_jwt.E008",
     "previous_keys": "ninja_simple_jwt.E009",
     "username_field_not_unique": "ninja_simple_jwt.W001",
+    "cache_per_process": "ninja_simple_jwt.W002",
 }
+# Caches whose counts no other worker sees (or that keep none).
+_PER_PROCESS_CACHES: Final = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
 
 
 def _settings_error(app_configs: Sequence[AppConfig] | None) -> list[checks.CheckMessage] | None:
@@ -113,3 +121,29 @@ def check_username_field(
             )
         ]
     return []
+
+
+@checks.register("ninja_simple_jwt", deploy=True)
+def check_throttle_cache(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """Sign-in throttling counts in the default cache: one per process multiplies the limits."""
+    if _settings_error(app_configs) is not None:
+        return []
+    jwt_settings = get_jwt_settings()
+    if (
+        jwt_settings.SIGN_IN_THROTTLE_RATE is None
+        and jwt_settings.SIGN_IN_ACCOUNT_THROTTLE_RATE is None
+    ):
+        return []
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend not in _PER_PROCESS_CACHES:
+        return []
+    return [
+        checks.Warning(
+            f"Sign-in throttling counts in the default cache, {backend}, which each process "
+            "keeps for itself: every worker and instance allows the whole rate again.",
+            hint="Use a shared cache: Redis (REDIS_URL in production) or the database cache.",
+            id=CHECK_IDS["cache_per_process"],
+        )
+    ]

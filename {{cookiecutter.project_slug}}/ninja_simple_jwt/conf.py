@@ -46,8 +46,7 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
         "JWT_REFRESH_COOKIE_NAME": "refresh",
         "JWT_REFRESH_TOKEN_LIFETIME": timedelta(days=30),
         "JWT_ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
-        # None: not settings.DEBUG, decided each time the cookie is set.
-        "WEB_REFRESH_COOKIE_SECURE": None,
+        "WEB_REFRESH_COOKIE_SECURE": None,  # None: not settings.DEBUG, when the cookie is set
         "WEB_REFRESH_COOKIE_HTTP_ONLY": True,
         "WEB_REFRESH_COOKIE_SAME_SITE_POLICY": "Strict",
         "WEB_REFRESH_COOKIE_PATH": "/api/auth/web",
@@ -68,6 +67,10 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
         "JWT_UNKNOWN_KID_RELOAD_INTERVAL": timedelta(seconds=30),
         # Per client, both sign-in endpoints together, in django-ninja's rate syntax; None: off.
         "SIGN_IN_THROTTLE_RATE": "10/min",
+        # Failed sign-ins and password changes per account, from any client; None: off.
+        "SIGN_IN_ACCOUNT_THROTTLE_RATE": "10/15m",
+        # Every process re-reads the keys this often: a rotation reaches it within this.
+        "JWT_KEY_RELOAD_INTERVAL": timedelta(minutes=1),
         # Each refresh answers a new refresh token (see sessions.py). Off, as in the library.
         "JWT_ROTATE_REFRESH_TOKENS": False,
         # How long the token just replaced is a retry (answered), not reuse (revoked).
@@ -80,8 +83,7 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
 # Claims the app sets itself or that JWT validators give a meaning to.
 RESERVED_CLAIMS: Final = frozenset({"jti", "sid", "iat", "exp", "nbf", "token_type", "iss", "aud"})
 _SAME_SITE: Final = {"strict": "Strict", "lax": "Lax", "none": "None"}
-# RFC 6265 cookie-name: an RFC 7230 token.
-_COOKIE_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_COOKIE_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 6265 cookie-name
 # django-ninja's rate syntax: "10/min", "100/h", "30/5m".
 _RATE: Final = re.compile(r"[1-9][0-9]*/([1-9][0-9]*)?(s|sec|m|min|h|hour|d|day)")
 
@@ -115,6 +117,8 @@ class JwtSettings:
     JWT_LEEWAY: timedelta
     JWT_UNKNOWN_KID_RELOAD_INTERVAL: timedelta
     SIGN_IN_THROTTLE_RATE: str | None
+    SIGN_IN_ACCOUNT_THROTTLE_RATE: str | None
+    JWT_KEY_RELOAD_INTERVAL: timedelta
     JWT_ROTATE_REFRESH_TOKENS: bool
     JWT_REFRESH_REUSE_GRACE: timedelta
     USE_STATELESS_AUTH: bool
@@ -171,9 +175,7 @@ def _rate(key: str, value: Any) -> str | None:
 
 def _claim_map(key: str, value: Any) -> Mapping[str, ClaimSource]:
     if not isinstance(value, Mapping) or not value:
-        raise _fail(
-            key, f"must be a non-empty dict of claim -> attribute or callable, got {value!r}."
-        )
+        raise _fail(key, f"must be a non-empty dict of claim -> attribute or callable: {value!r}")
     for claim, source in value.items():
         if not isinstance(claim, str) or not claim:
             raise _fail(key, f"has a claim name that is not a non-empty string: {claim!r}.")
@@ -248,6 +250,8 @@ def build_jwt_settings(user_settings: Any) -> JwtSettings:
         JWT_LEEWAY=v["JWT_LEEWAY"],
         JWT_UNKNOWN_KID_RELOAD_INTERVAL=check("JWT_UNKNOWN_KID_RELOAD_INTERVAL", _lifetime),
         SIGN_IN_THROTTLE_RATE=check("SIGN_IN_THROTTLE_RATE", _rate),
+        SIGN_IN_ACCOUNT_THROTTLE_RATE=check("SIGN_IN_ACCOUNT_THROTTLE_RATE", _rate),
+        JWT_KEY_RELOAD_INTERVAL=check("JWT_KEY_RELOAD_INTERVAL", _lifetime),
         JWT_ROTATE_REFRESH_TOKENS=check("JWT_ROTATE_REFRESH_TOKENS", _boolean),
         JWT_REFRESH_REUSE_GRACE=v["JWT_REFRESH_REUSE_GRACE"],
         USE_STATELESS_AUTH=check("USE_STATELESS_AUTH", _boolean),
@@ -273,9 +277,8 @@ def _check_relations(s: JwtSettings) -> None:
     # Browsers drop SameSite=None cookies and __Secure- / __Host- names that are not Secure.
     if s.WEB_REFRESH_COOKIE_SAME_SITE_POLICY == "None" and secure is False:
         raise _fail("WEB_REFRESH_COOKIE_SAME_SITE_POLICY", '"None" needs a Secure cookie.')
-    if not _COOKIE_NAME.fullmatch(name) or (
-        name.startswith(("__Secure-", "__Host-")) and secure is False
-    ):
+    prefixed = name.startswith(("__Secure-", "__Host-"))
+    if not _COOKIE_NAME.fullmatch(name) or (prefixed and secure is False):
         raise _fail("JWT_REFRESH_COOKIE_NAME", f"is not a cookie name (or not Secure): {name!r}.")
     path = s.WEB_REFRESH_COOKIE_PATH
     if not path.startswith("/") or any(char in path for char in ";, \t\r\n"):
@@ -288,10 +291,7 @@ def _check_relations(s: JwtSettings) -> None:
         raise _fail("JWT_PUBLIC_KEY_PATH", "must differ from JWT_PRIVATE_KEY_PATH: one file.")
     previous = s.JWT_PREVIOUS_PUBLIC_KEYS_PATH
     if previous == s.JWT_PUBLIC_KEY_PATH or (same_storage and previous == s.JWT_PRIVATE_KEY_PATH):
-        raise _fail(
-            "JWT_PREVIOUS_PUBLIC_KEYS_PATH",
-            "must differ from JWT_PUBLIC_KEY_PATH and JWT_PRIVATE_KEY_PATH.",
-        )
+        raise _fail("JWT_PREVIOUS_PUBLIC_KEYS_PATH", "must differ from both key paths.")
 
 
 @cache

@@ -6,17 +6,23 @@ below, so views raise and never build error responses themselves.
 
 from __future__ import annotations
 
-from typing import Final
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 
+from django.db import InterfaceError, OperationalError
 from ninja.errors import HttpError
 
 __all__ = [
     "MAKE_KEYS",
     "MAKE_KEYS_FORCE",
+    "DatabaseUnavailableError",
     "InvalidCredentialsError",
     "InvalidTokenError",
     "KeysUnavailableError",
     "WrongPasswordError",
+    "database_errors_as_503",
 ]
 
 # The commands that fix missing or broken keys, quoted in errors, logs and check hints.
@@ -58,3 +64,27 @@ class WrongPasswordError(_JsonHttpError):
 
     status = 400
     detail = "The current password is wrong."
+
+
+class DatabaseUnavailableError(_JsonHttpError):
+    """The database cannot be reached (sessions live there): a server problem, try again."""
+
+    status = 503
+    detail = "The database is unavailable; try again shortly."
+
+
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+
+def database_errors_as_503(function: Function) -> Function:
+    """A lost or refused database connection is a JSON 503, not a 500."""
+
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            logging.getLogger("ninja_simple_jwt").error("Database unavailable: %r", exc)
+            raise DatabaseUnavailableError() from exc
+
+    return guarded  # type: ignore[return-value]

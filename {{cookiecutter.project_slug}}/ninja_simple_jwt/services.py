@@ -15,6 +15,7 @@ from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.errors import (
     InvalidCredentialsError,
     WrongPasswordError,
+    database_errors_as_503,
 )
 from ninja_simple_jwt.models import Session
 from ninja_simple_jwt.sessions import (
@@ -24,6 +25,7 @@ from ninja_simple_jwt.sessions import (
     revoke_all,
     start_session,
 )
+from ninja_simple_jwt.throttling import account_attempts
 
 __all__ = ["authenticate_credentials", "change_password", "sign_in"]
 
@@ -67,10 +69,15 @@ def authenticate_credentials(
     return user
 
 
+@database_errors_as_503
 def sign_in(request: HttpRequest, username: str, password: str) -> SignInTokens:
-    """Authenticate, fire ``user_logged_in`` (it updates ``last_login``), start a session."""
+    """Authenticate, fire ``user_logged_in`` (it updates ``last_login``), start a session.
+
+    ``AccountThrottledError`` when the account has had too many failures (``throttling``).
+    """
     try:
-        user = authenticate_credentials(request, username, password)
+        with account_attempts(username, request):
+            user = authenticate_credentials(request, username, password)
     except InvalidCredentialsError:
         audit("sign_in_failed", request, level=logging.WARNING)
         raise
@@ -78,6 +85,7 @@ def sign_in(request: HttpRequest, username: str, password: str) -> SignInTokens:
     return start_session(user, request)
 
 
+@database_errors_as_503
 def change_password(
     request: HttpRequest, session: Session, current_password: str, new_password: str
 ) -> None:
@@ -87,9 +95,13 @@ def change_password(
     with the ``AUTH_PASSWORD_VALIDATORS`` messages if the new one is refused.
     """
     user = session.user
-    if not user.check_password(current_password):
+    try:
+        with account_attempts(getattr(user, get_jwt_settings().USERNAME_FIELD, user.pk), request):
+            if not user.check_password(current_password):
+                raise WrongPasswordError()
+    except WrongPasswordError:
         audit("password_change_failed", request, session=session, level=logging.WARNING)
-        raise WrongPasswordError()
+        raise
     validate_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])

@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.throttling import BaseThrottle
 from ninja_simple_jwt.conf import get_jwt_settings
-from ninja_simple_jwt.errors import InvalidTokenError
+from ninja_simple_jwt.errors import InvalidTokenError, database_errors_as_503
 from ninja_simple_jwt.models import Session, new_jti
 from ninja_simple_jwt.tokens import MintedToken, mint_token, verify_token
 
@@ -112,6 +112,7 @@ def _tokens(session: Session, user: Any) -> SignInTokens:
     )
 
 
+@database_errors_as_503
 def start_session(user: Any, request: HttpRequest | None = None) -> SignInTokens:
     """A new session for ``user`` and its first pair of tokens."""
     user_agent = "" if request is None else request.META.get("HTTP_USER_AGENT", "")
@@ -139,18 +140,26 @@ def _refusal(session: Session) -> Session.RevokedReason | None:
     return None
 
 
+def _find(session_id: Any) -> Session | None:
+    """The session of this public id with its user, in one query (no ordering), or None."""
+    if not isinstance(session_id, str):
+        return None
+    try:
+        return Session.objects.select_related("user").get(public_id=session_id)
+    except Session.DoesNotExist:
+        return None
+
+
+@database_errors_as_503
 def live_session(session_id: Any) -> Session | None:
     """The session with its user if it can still be used (one query), else None."""
-    session = (
-        Session.objects.select_related("user")
-        .filter(public_id=session_id if isinstance(session_id, str) else "")
-        .first()
-    )
+    session = _find(session_id)
     if session is None or not session.is_live or _refusal(session) is not None:
         return None
     return session
 
 
+@database_errors_as_503
 def revoke(session: Session, reason: str, request: HttpRequest | None = None) -> None:
     """End one session: its refresh tokens stop working (its access tokens at their expiry)."""
     now = timezone.now()
@@ -161,6 +170,7 @@ def revoke(session: Session, reason: str, request: HttpRequest | None = None) ->
     audit("session_revoked", request, session=session)
 
 
+@database_errors_as_503
 def revoke_all(sessions: Any, reason: str, request: HttpRequest | None = None) -> int:
     """Revoke every live session of a queryset; the number revoked."""
     revoked = 0
@@ -172,7 +182,7 @@ def revoke_all(sessions: Any, reason: str, request: HttpRequest | None = None) -
 
 def session_of_token(claims: dict[str, Any]) -> Session:
     """The session (with its user) that verified refresh claims belong to, else 401."""
-    session = Session.objects.select_related("user").filter(public_id=claims["sid"]).first()
+    session = _find(claims["sid"])
     if session is None or session.revoked_at is not None or not session.is_live:
         raise InvalidTokenError()
     reason = _refusal(session)
@@ -182,6 +192,7 @@ def session_of_token(claims: dict[str, Any]) -> Session:
     return session
 
 
+@database_errors_as_503
 def refresh_session(
     refresh_token: str, request: HttpRequest | None = None, rotate: bool | None = None
 ) -> Refreshed:
@@ -243,10 +254,11 @@ def _reuse(session: Session, request: HttpRequest | None) -> None:
     raise InvalidTokenError()
 
 
+@database_errors_as_503
 def end_session(refresh_token: str, request: HttpRequest | None = None) -> None:
     """Sign out: revoke the session a valid refresh token belongs to."""
     claims = verify_token(refresh_token, "refresh")
-    session = Session.objects.filter(public_id=claims["sid"]).first()
+    session = _find(claims["sid"])
     if session is None:
         raise InvalidTokenError()
     audit("sign_out", request, session=session)
@@ -254,6 +266,7 @@ def end_session(refresh_token: str, request: HttpRequest | None = None) -> None:
         revoke(session, Session.RevokedReason.SIGN_OUT, request)
 
 
+@database_errors_as_503
 def user_sessions(user: Any) -> list[Session]:
     """The live sessions of a user, newest first."""
     fingerprint = password_fingerprint(user)

@@ -1,52 +1,148 @@
-"""Sign-in and password-change throttling with django-ninja's own throttle, at the
-``SIGN_IN_THROTTLE_RATE`` setting.
+"""Sign-in throttling per client and per account, counted in Django's default cache.
 
-django-ninja keeps one throttle object per operation, shared by every request and thread. This
-one reads the rate on each request (so setting changes apply at once) and counts with a fresh
-``AnonRateThrottle``, kept per thread for ``wait()``: no per-request state is shared.
+- Per client (``SIGN_IN_THROTTLE_RATE``): every attempt at sign-in or password change, as
+  django-ninja's throttle (``SignInRateThrottle``, a 429 with ``Retry-After``). Clients are told
+  apart as django-ninja does it (``NINJA_NUM_PROXIES``).
+- Per account (``SIGN_IN_ACCOUNT_THROTTLE_RATE``): failed attempts for one account, from any
+  client, so a botnet spraying one account is slowed down too. It is a rate, not a lock: the
+  oldest failure leaves the window, and the owner can sign in again.
 
-Clients are told apart as django-ninja does it (``NINJA_NUM_PROXIES``): behind a reverse proxy,
-set it, or every client appears as the proxy.
+Counts are sliding windows of attempt times in the cache: shared by every worker and instance
+when the cache is (production settings: Redis, else the database). Each update holds a short
+lock taken with ``cache.add``, atomic in both, so concurrent requests cannot overshoot. If the
+cache fails (Redis down), attempts are let through and the failure is logged: failing closed
+would lock every user out while it lasts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest
-from ninja.throttling import AnonRateThrottle, BaseThrottle
+from ninja.throttling import BaseThrottle, SimpleRateThrottle
 from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.sessions import audit
 
-__all__ = ["SignInRateThrottle"]
+__all__ = ["AccountThrottledError", "RateCounter", "SignInRateThrottle", "account_attempts"]
+
+logger = logging.getLogger("ninja_simple_jwt")
 
 
-class _SignInAttempts(AnonRateThrottle):
-    # One budget per client for both sign-in endpoints and password changes, apart from any
-    # "anon" throttle.
-    scope = "ninja_simple_jwt_sign_in"
+class AccountThrottledError(Exception):
+    """Too many failed attempts for one account; ``wait`` seconds until the next is allowed."""
 
-    def get_cache_key(self, request: HttpRequest) -> str:
-        # Counted for signed-in callers too (AnonRateThrottle skips them): password changes.
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"Too many failed attempts for this account; retry in {wait:.0f} s.")
+        self.wait = wait
+
+
+class RateCounter:
+    """At most ``rate`` (django-ninja's syntax: "10/min", "30/5m") events per key and window."""
+
+    timer: Callable[[], float] = time.time  # tests move it
+
+    def __init__(self, scope: str, rate: str) -> None:
+        self.scope = scope
+        limit, duration = SimpleRateThrottle(rate).parse_rate(rate)
+        self.limit, self.duration = limit or 1, duration or 1  # conf validated the rate
+
+    def take(self, ident: str) -> tuple[float | None, float]:
+        """Count one event: ``(None, at)`` if allowed (``at`` its time, for ``give_back``),
+        else ``(seconds to wait, 0)`` and nothing is counted. A failing cache allows it."""
+        key = self._key(ident)
+        try:
+            with _locked(key):
+                now = self.timer()
+                history = [at for at in cache.get(key, []) if at > now - self.duration]
+                if len(history) >= self.limit:
+                    return max(history[-1] + self.duration - now, 1.0), 0.0
+                cache.set(key, [now, *history], self.duration)
+                return None, now
+        except Exception as exc:  # the cache is down: fail open, loudly
+            logger.error("Sign-in throttle not counted (cache failed): %r", exc)
+            return None, 0.0
+
+    def give_back(self, ident: str, at: float) -> None:
+        """Forget an event counted by ``take`` (a sign-in that succeeded)."""
+        key = self._key(ident)
+        try:
+            with _locked(key):
+                history = cache.get(key, [])
+                if at in history:
+                    history.remove(at)
+                    cache.set(key, history, self.duration)
+        except Exception as exc:
+            logger.error("Sign-in throttle not updated (cache failed): %s", exc)
+
+    def _key(self, ident: str) -> str:
+        return f"ninja_simple_jwt:{self.scope}:{ident}"
+
+
+@contextmanager
+def _locked(key: str, timeout: float = 2.0) -> Iterator[None]:
+    """Hold ``<key>:lock`` (taken with the cache's atomic ``add``) for one update."""
+    lock, token = f"{key}:lock", secrets.token_hex(8)
+    deadline = time.monotonic() + timeout
+    while not cache.add(lock, token, timeout=5):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"throttle lock {lock!r} held too long")
+        time.sleep(0.002)
+    try:
+        yield
+    finally:
+        if cache.get(lock) == token:
+            cache.delete(lock)
 
 
 class SignInRateThrottle(BaseThrottle):
-    """At most ``SIGN_IN_THROTTLE_RATE`` sign-in attempts per client; over it, 429."""
+    """At most ``SIGN_IN_THROTTLE_RATE`` attempts per client; over it, 429.
+
+    django-ninja keeps one throttle object per operation, shared by every request and thread:
+    the rate is read on each request (setting changes apply at once) and ``wait()`` reads a
+    per-thread answer.
+    """
 
     def __init__(self) -> None:
         self._current = threading.local()
 
     def allow_request(self, request: HttpRequest) -> bool:
         rate = get_jwt_settings().SIGN_IN_THROTTLE_RATE
-        attempts = None if rate is None else _SignInAttempts(rate)
-        self._current.attempts = attempts
-        if attempts is None or attempts.allow_request(request):
+        ident = self.get_ident(request) or ""
+        wait = None if rate is None else RateCounter("client", rate).take(ident)[0]
+        self._current.wait = wait
+        if wait is None:
             return True
         audit("throttled", request, level=logging.WARNING)
         return False
 
     def wait(self) -> float | None:
-        attempts: _SignInAttempts | None = getattr(self._current, "attempts", None)
-        return None if attempts is None else attempts.wait()
+        wait: float | None = getattr(self._current, "wait", None)
+        return wait
+
+
+@contextmanager
+def account_attempts(login: Any, request: HttpRequest | None = None) -> Iterator[None]:
+    """One attempt at ``login``'s password: ``AccountThrottledError`` if the account has had
+    ``SIGN_IN_ACCOUNT_THROTTLE_RATE`` failures; counted as a failure unless the block exits
+    cleanly (a success is given back)."""
+    rate = get_jwt_settings().SIGN_IN_ACCOUNT_THROTTLE_RATE
+    if rate is None:
+        yield
+        return
+    # Hashed: any login fits a cache key, and the cache holds no user names.
+    ident = hashlib.sha256(str(login).strip().lower().encode()).hexdigest()
+    counter = RateCounter("account", rate)
+    wait, at = counter.take(ident)
+    if wait is not None:
+        audit("account_throttled", request, level=logging.WARNING)
+        raise AccountThrottledError(wait)
+    yield
+    counter.give_back(ident, at)

@@ -1,20 +1,16 @@
 """The project's settings wire the auth app with the answers given at generation time."""
 
 import io
-{% if cookiecutter.web_auth or cookiecutter.key_storage == "env" %}
 
 import pytest
-{% endif %}
 from django.conf import settings
 {% if cookiecutter.key_storage == "env" %}
 from django.core.exceptions import ImproperlyConfigured
 {% endif %}
 from django.core.management import call_command
 from ninja_simple_jwt.conf import get_jwt_settings
-{% if cookiecutter.web_auth or cookiecutter.key_storage == "env" %}
 
 from tests.environment import settings_module
-{% endif %}
 
 
 def test_check_passes_with_the_project_settings() -> None:
@@ -72,3 +68,18 @@ def test_production_refuses_to_start_without_a_key(
     with pytest.raises(ImproperlyConfigured, match=missing):
         settings_module("production", monkeypatch, **{missing: None})
 {% endif %}
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "backend"),
+    [
+        ("redis://cache.internal:6379/1", "django.core.cache.backends.redis.RedisCache"),
+        (None, "django.core.cache.backends.db.DatabaseCache"),
+    ],
+)
+def test_production_shares_one_cache_between_processes(
+    monkeypatch: pytest.MonkeyPatch, redis_url: str | None, backend: str
+) -> None:
+    """Throttling counts there: never one cache per process (SECURITY.md 17)."""
+    production = settings_module("production", monkeypatch, REDIS_URL=redis_url)
+    assert production["CACHES"]["default"]["BACKEND"] == backend

@@ -53,6 +53,22 @@ NINJA_SIMPLE_JWT = {
 DEMO_PAGE_ENABLED = env.bool("DJANGO_DEMO_PAGE", default=False)
 {% endif %}
 
+# One cache for every worker and instance: sign-in throttling counts there, so the limits hold
+# for the whole deployment. Redis when REDIS_URL is set (redis://host:6379/0); otherwise a
+# table in the database (`python manage.py createcachetable` creates it), never one per process.
+REDIS_URL = env("REDIS_URL", default=None)
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+        }
+    }
+
 # Static files: `python manage.py collectstatic` writes them, compressed and with hashed names,
 # to STATIC_ROOT; WhiteNoise serves them from the app server with far-future cache headers.
 # (Development uses runserver's own static serving, so WhiteNoise is wired here only.)

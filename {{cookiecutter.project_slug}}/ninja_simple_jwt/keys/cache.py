@@ -4,8 +4,11 @@ Verification picks a key by the token's ``kid`` with one dict lookup: no storage
 key parsing per request. A ``kid`` that is not loaded makes the process reload the keys from
 storage, at most once per ``JWT_UNKNOWN_KID_RELOAD_INTERVAL``: a process that was not restarted
 after ``make_jwt_key --rotate`` accepts (and starts signing with) the new key, and a flood of
-made-up key ids costs one storage read per interval. ``key_cache.clear()`` forgets everything
-(``make_jwt_key`` and changes of ``NINJA_SIMPLE_JWT`` call it).
+made-up key ids costs one storage read per interval. Signing and the JWK Set re-read the keys
+when they are older than ``JWT_KEY_RELOAD_INTERVAL``, so every process signs with a rotated key
+within that interval; if the storage cannot be read then, signing answers 503 (the key may have
+been replaced) while verification goes on with the keys in memory. ``key_cache.clear()``
+forgets everything (``make_jwt_key`` and changes of ``NINJA_SIMPLE_JWT`` call it).
 """
 
 from __future__ import annotations
@@ -92,12 +95,18 @@ class KeyCache:
         self._key_ring: KeyRing | None = None
         self._signing_key: SigningKey | None = None
         self._last_unknown_kid_reload: float | None = None
+        self._failed_reload: float | None = None
 
     def clear(self) -> None:
         with self._lock:
             self._key_ring = None
             self._signing_key = None
             self._last_unknown_kid_reload = None
+            self._failed_reload = None
+
+    def _stale(self, key_ring: KeyRing) -> bool:
+        interval = get_jwt_settings().JWT_KEY_RELOAD_INTERVAL.total_seconds()
+        return self.clock() - key_ring.loaded_at >= interval
 
     def _reload(self) -> KeyRing:
         """Read and install the keys; ``KeysUnavailableError`` (503) if the public key fails."""
@@ -147,8 +156,7 @@ class KeyCache:
         reload keeps the old keys and waits an interval before trying again.
         """
         key_ring = self.key_ring()
-        interval = get_jwt_settings().JWT_UNKNOWN_KID_RELOAD_INTERVAL.total_seconds()
-        if self.clock() - key_ring.loaded_at < interval:
+        if not self._stale(key_ring):
             return key_ring.jwks
         with self._lock:
             try:
@@ -166,10 +174,12 @@ class KeyCache:
         public key is nowhere among the verification keys is a 503: no one would accept its
         tokens.
         """
-        signing_key = self._signing_key
-        if signing_key is not None:
+        signing_key, key_ring = self._signing_key, self._key_ring
+        if signing_key is not None and key_ring is not None and not self._stale(key_ring):
             return signing_key
         with self._lock:
+            if self._key_ring is None or self._stale(self._key_ring):
+                self._reload_for_signing()
             if self._signing_key is not None:
                 return self._signing_key
             jwt_settings = get_jwt_settings()
@@ -193,6 +203,18 @@ class KeyCache:
                 )
                 raise KeysUnavailableError()
             return signing_key
+
+    def _reload_for_signing(self) -> None:
+        """Re-read the keys (a rotation elsewhere); if that fails, sign nothing for a second."""
+        now = self.clock()
+        if self._failed_reload is not None and now - self._failed_reload < 1.0:
+            raise KeysUnavailableError()
+        try:
+            self._reload()
+        except KeysUnavailableError:
+            self._failed_reload = now
+            raise
+        self._failed_reload = None
 
 
 # The keys of this process.

@@ -19,10 +19,10 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
-from ninja.throttling import SimpleRateThrottle
 from ninja_simple_jwt.conf import ALGORITHMS, get_jwt_settings
 from ninja_simple_jwt.keys.cache import key_cache
 from ninja_simple_jwt.sessions import start_session
+from ninja_simple_jwt.throttling import RateCounter
 from ninja_simple_jwt.tokens import TokenType
 
 PASSWORD = "correct horse battery staple"
@@ -139,9 +139,9 @@ def key_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 
 @pytest.fixture
 def throttle_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """django-ninja's throttle clock, moved by the test."""
+    """The sign-in throttles' clock, moved by the test."""
     clock = FakeClock()
-    monkeypatch.setattr(SimpleRateThrottle, "timer", clock)
+    monkeypatch.setattr(RateCounter, "timer", clock)
     return clock
 
 

@@ -7,6 +7,8 @@ project's ``SECURITY.md``.
 """
 
 import json
+import logging
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -19,7 +21,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from ninja.conf import settings as ninja_settings
 from ninja_simple_jwt.conf import get_jwt_settings
@@ -553,6 +555,74 @@ def test_the_openapi_schema_documents_the_429(client: Client) -> None:
     for name in ("mobile_signin", "web_signin"):
         assert set(paths[url(name)]["post"]["responses"]) >= {"200", "401", "429"}
     assert "429" not in paths[url("mobile_token_refresh")]["post"]["responses"]
+
+
+# --- Failed attempts per account, from any client (SECURITY.md 26) ---
+
+ACCOUNT_LIMIT = 3
+TOO_MANY_FOR_THE_ACCOUNT = {"detail": "Too many failed attempts for this account."}
+
+
+@pytest.fixture
+def account_limit(change_settings: Any) -> int:
+    """``ACCOUNT_LIMIT`` failures per account per 15 minutes; no per-client limit."""
+    change_settings(
+        SIGN_IN_THROTTLE_RATE=None, SIGN_IN_ACCOUNT_THROTTLE_RATE=f"{ACCOUNT_LIMIT}/15m"
+    )
+    return ACCOUNT_LIMIT
+
+
+def test_password_spraying_from_many_clients_is_throttled_per_account(
+    client: Client, user: Any, account_limit: int
+) -> None:
+    """Each client guesses once: the account's limit holds, and then the right password waits
+    too, from a new client; other accounts are not affected."""
+    for number in range(account_limit):
+        address = f"203.0.113.{number}"
+        assert_refused(sign_in(client, password="guess", REMOTE_ADDR=address), INVALID_CREDENTIALS)
+    response = sign_in(client, REMOTE_ADDR="203.0.113.200")
+    assert response.status_code == 429
+    assert response.json() == TOO_MANY_FOR_THE_ACCOUNT
+    assert 0 < int(response["Retry-After"]) <= 15 * 60
+    create_user("grace@example.com")
+    assert sign_in(client, username="grace@example.com").status_code == 200
+
+
+def test_successful_sign_ins_do_not_count_against_the_account(
+    client: Client, user: Any, account_limit: int
+) -> None:
+    for attempt in range(account_limit * 2):
+        assert sign_in(client).status_code == 200, attempt
+
+
+def test_the_account_limit_is_a_window_not_a_lockout(
+    client: Client, user: Any, account_limit: int, throttle_clock: FakeClock
+) -> None:
+    for _ in range(account_limit):
+        sign_in(client, password="guess")
+    assert sign_in(client).status_code == 429
+    throttle_clock.advance(15 * 60 + 1)
+    assert sign_in(client).status_code == 200
+
+
+def test_a_failing_cache_lets_sign_in_through_and_says_so(
+    client: Client, user: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fail open: with the shared cache gone (here: Redis on a port where nothing listens),
+    refusing every sign-in would lock every user out."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{port}/0",
+    }
+    with (
+        override_settings(CACHES={"default": redis}),
+        caplog.at_level(logging.ERROR, logger="ninja_simple_jwt"),
+    ):
+        assert sign_in(client).status_code == 200
+    assert "throttle not counted" in caplog.text
 
 
 # --- Settings that reach the tokens the API gives ---

@@ -174,6 +174,8 @@ def test_defaults_of_the_keys_beyond_the_library() -> None:
         "JWT_ROTATE_REFRESH_TOKENS": False,
         "JWT_REFRESH_REUSE_GRACE": timedelta(seconds=5),
         "USE_STATELESS_AUTH": True,
+        "SIGN_IN_ACCOUNT_THROTTLE_RATE": "10/15m",
+        "JWT_KEY_RELOAD_INTERVAL": timedelta(minutes=1),
     }
     defaults = build_jwt_settings({})
 
@@ -249,6 +251,8 @@ def bad(key: str, value: Any, case: str, **others: Any) -> Any:
         bad("JWT_REFRESH_REUSE_GRACE", timedelta(seconds=-1), "negative"),
         bad("JWT_REFRESH_REUSE_GRACE", timedelta(hours=1), "long-enough-to-replay"),
         bad("USE_STATELESS_AUTH", 0, "not-a-boolean"),
+        bad("SIGN_IN_ACCOUNT_THROTTLE_RATE", "10 per hour", "not-a-rate"),
+        bad("JWT_KEY_RELOAD_INTERVAL", 60, "seconds-not-timedelta"),
     ],
 )
 def test_bad_values_are_rejected_by_name(key: str, user_settings: dict[str, Any]) -> None:
@@ -341,3 +345,19 @@ def test_cookie_secure_by_default_follows_debug_when_used(settings: Any) -> None
 
     # Set to True, it holds even while debugging.
     assert build_jwt_settings({"WEB_REFRESH_COOKIE_SECURE": True}).WEB_REFRESH_COOKIE_SECURE
+
+
+def deploy_check_ids(backend: str) -> list[str]:
+    with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": "t"}}):
+        deploy = run_checks(tags=["ninja_simple_jwt"], include_deployment_checks=True)
+    return [str(message.id) for message in deploy]
+
+
+def test_the_deploy_check_warns_when_throttling_counts_per_process() -> None:
+    """W002: every worker would allow the whole rate again."""
+    assert "ninja_simple_jwt.W002" in deploy_check_ids(
+        "django.core.cache.backends.locmem.LocMemCache"
+    )
+    assert "ninja_simple_jwt.W002" not in deploy_check_ids(
+        "django.core.cache.backends.db.DatabaseCache"
+    )

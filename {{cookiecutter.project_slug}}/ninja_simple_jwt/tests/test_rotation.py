@@ -33,7 +33,15 @@ from ninja_simple_jwt.keys.algorithms import (
 )
 from ninja_simple_jwt.keys.cache import key_cache
 from ninja_simple_jwt.keys.storage import RetiredKey, key_storage, serialize_previous_keys
-from ninja_simple_jwt.tests.conftest import FakeClock, bearer, make_keys, mint, url, use_keys
+from ninja_simple_jwt.tests.conftest import (
+    CREDENTIALS,
+    FakeClock,
+    bearer,
+    make_keys,
+    mint,
+    url,
+    use_keys,
+)
 from ninja_simple_jwt.tests.forgery import b64url, claims_of, header_for, sign_claims
 from ninja_simple_jwt.tests.keyfiles import file_kid, file_mode, jwks_kids, key_file, snapshot
 from ninja_simple_jwt.tokens import verify_token
@@ -370,12 +378,41 @@ def test_the_jwk_set_of_a_running_process_catches_up_within_an_interval(
     assert jwks_kids(client) == [old_kid]
     rotate_elsewhere()
     new_kid = file_kid(key_file("public"))
-    interval = get_jwt_settings().JWT_UNKNOWN_KID_RELOAD_INTERVAL.total_seconds()
+    interval = get_jwt_settings().JWT_KEY_RELOAD_INTERVAL.total_seconds()
 
     key_clock.advance(interval - 1)
     assert jwks_kids(client) == [old_kid]
     key_clock.advance(1)
     assert jwks_kids(client) == [new_kid, old_kid]
+
+
+def test_a_running_process_signs_with_the_new_key_within_an_interval(
+    keys: Path, user: Any, key_clock: FakeClock, rotate_elsewhere: Callable[[], str]
+) -> None:
+    """It never has to meet a token of the new key: JWT_KEY_RELOAD_INTERVAL bounds the wait."""
+    old_kid = file_kid(key_file("public"))
+    assert jwt.get_unverified_header(mint(user, "access"))["kid"] == old_kid
+    rotate_elsewhere()
+    interval = get_jwt_settings().JWT_KEY_RELOAD_INTERVAL.total_seconds()
+
+    key_clock.advance(interval - 1)
+    assert jwt.get_unverified_header(mint(user, "access"))["kid"] == old_kid
+    key_clock.advance(1)
+    assert jwt.get_unverified_header(mint(user, "access"))["kid"] == file_kid(key_file("public"))
+
+
+def test_unreachable_key_storage_stops_signing_not_verifying(
+    keys: Path, user: Any, client: Client, key_clock: FakeClock
+) -> None:
+    """After the interval the keys must be read again: if they cannot be, no token is signed
+    with a key that may have been replaced (503), and tokens keep verifying from memory."""
+    access = mint(user, "access")
+    key_file("public").rename(keys / "moved-away.pub")  # the storage answers nothing now
+    key_clock.advance(get_jwt_settings().JWT_KEY_RELOAD_INTERVAL.total_seconds())
+    response = client.post(url("mobile_signin"), CREDENTIALS, content_type="application/json")
+    assert response.status_code == 503
+    assert "make_jwt_key" in response.json()["detail"]
+    assert client.get(url("whoami"), headers=bearer(access)).status_code == 200
 
 
 def test_tokens_signed_during_a_rotation_verify(

@@ -411,6 +411,21 @@ def test_password_changes_are_throttled_like_sign_in(
     assert answers == [400, 400, 429]
 
 
+def test_wrong_current_passwords_count_against_the_account(
+    client: Client, user: Any, change_settings: Any
+) -> None:
+    """SECURITY.md 26: the password form is no way around the sign-in limits."""
+    tokens = sign_in(client)
+    change_settings(SIGN_IN_THROTTLE_RATE=None, SIGN_IN_ACCOUNT_THROTTLE_RATE="2/15m")
+    answers = [
+        change_password(client, tokens["access"], "wrong", NEW_PASSWORD).status_code
+        for _ in range(3)
+    ]
+    assert answers == [400, 400, 429]
+    response = post(client, "mobile_signin", {"username": LOGIN, "password": PASSWORD})
+    assert response.status_code == 429
+
+
 # --- USE_STATELESS_AUTH = False (SECURITY.md 22) ---
 
 
