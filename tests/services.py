@@ -1,8 +1,9 @@
 """Real servers for the template's tests, started on loopback and stopped again.
 
-PostgreSQL comes from Debian's `postgresql` package (.ci/run installs it); the S3-compatible
-server is moto's standalone mode, from requirements/tests.txt. Each pytest-xdist worker starts
-its own servers (PostgreSQL in a temporary folder, moto in memory), so workers never share state.
+PostgreSQL and Redis come from Debian's `postgresql` and `redis-server` packages (.ci/run
+installs them); the S3-compatible server is moto's standalone mode, from requirements/tests.txt.
+Each pytest-xdist worker starts its own servers (PostgreSQL in a temporary folder, moto and Redis
+in memory), so workers never share state.
 """
 
 from __future__ import annotations
@@ -42,6 +43,18 @@ class PostgresServer:
 
     def url(self, database: str) -> str:
         return f"postgres://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, database: str, sql: str) -> None:
+        """Run SQL as the superuser (e.g. to cut a database off, then let it back)."""
+        subprocess.run(
+            [
+                *(self.bin_dir / "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user),
+                *("-d", database, "-v", "ON_ERROR_STOP=1", "-c", sql),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
 
     def create_database(self, name: str) -> str:
         subprocess.run(
@@ -201,3 +214,45 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         yield S3Server(endpoint_url=f"http://127.0.0.1:{port}")
     finally:
         stop(process)
+
+
+# --- Redis: Debian's redis-server ---
+
+
+class RedisServer:
+    """A redis-server on a free loopback port, in memory only; ``stop`` and ``start`` it to
+    test what the application does while it is gone."""
+
+    def __init__(self, root: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server not found: apt-get install redis-server (.ci/run does)")
+        self.binary, self.root, self.port = binary, root, free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no", "--dir", str(self.root)]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for_port(self.port, self.process)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+
+@pytest.fixture(scope="module")
+def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -75,6 +75,7 @@ def test_a_server_with_keys_only_in_its_environment(
     env = loopback_production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", **keys)
     manage = [project_python, "manage.py"]
     run([*manage, "migrate", "--verbosity", "0"], project, env=env)
+    run([*manage, "createcachetable"], project, env=env)
     run([*manage, *create_user_command("ada", PASSWORD)], project, env=env)
     credentials = {"username": "ada", "password": PASSWORD}
 

@@ -27,7 +27,7 @@ from conftest import (
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from packaging.requirements import Requirement
-from services import postgres, s3  # noqa: F401  (fixtures)
+from services import postgres, redis, s3  # noqa: F401  (fixtures)
 
 # Each combination: an id and the answers that differ from the defaults.
 COMBINATIONS: dict[str, dict[str, Any]] = {
@@ -315,6 +315,8 @@ def test_pre_commit_and_ci_configs_are_valid(
     with_postgresql = answers.get("database") == "postgresql"
     assert ("postgres" in job.get("services", {})) is with_postgresql
     assert ("DATABASE_URL" in job.get("env", {})) is with_postgresql
+    assert "redis" in job["services"]
+    assert job["env"]["REDIS_URL"].startswith("redis://")
 
 
 def test_django_checks_and_migrations_are_clean(
@@ -388,10 +390,11 @@ def test_own_suite_passes(
     baked: tuple[Path, dict[str, Any]], project_python: str, request: pytest.FixtureRequest
 ) -> None:
     project, answers = baked
+    redis_url = request.getfixturevalue("redis").url  # tests/test_cache.py needs a real Redis
     result = run(
         [project_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         project,
-        env=project_env(**database_env(answers, request)),
+        env=project_env(REDIS_URL=redis_url, **database_env(answers, request)),
         timeout=600,
     )
     assert " passed" in result.stdout

@@ -1,10 +1,14 @@
 """Many instances of one baked project, as production runs it behind a load balancer.
 
 One project (PostgreSQL, keys in S3, non-default paths) under its production settings, served by
-gunicorn app servers (two workers of two threads each) that share a real PostgreSQL server and
-a real S3-compatible server (moto), both on loopback. A token or refresh cookie from one
-instance works on another; a separate process that knows only the JWK Set URL verifies tokens;
-`make_jwt_key --rotate` reaches the running instances without a restart.
+two gunicorn app servers (two workers of two threads each) that share a real PostgreSQL server,
+a real Redis (the cache that sign-in throttling counts in) and a real S3-compatible server (moto),
+all on loopback. A token or refresh cookie from one instance works on another, and a session
+revoked on one is refused on the other; the per-client and per-account sign-in limits hold across
+all four processes; a separate process that knows only the JWK Set URL verifies tokens;
+`make_jwt_key --rotate` reaches every running process within JWT_KEY_RELOAD_INTERVAL without a
+restart. Faults: Redis gone (sign-in goes on, unthrottled and logged), the database gone (a JSON
+503), each put back afterwards.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -37,12 +42,13 @@ from conftest import (
     wait_for_port,
 )
 from cryptography.hazmat.primitives import serialization
-from services import S3Server, postgres, s3  # noqa: F401  (fixtures)
+from services import RedisServer, S3Server, postgres, redis, s3  # noqa: F401  (fixtures)
 
 # One deployment for the whole module, on one worker: the tests share its servers.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("many_instances")]
 
 USERNAME, PASSWORD = "grace", "correct horse battery staple"
+SPRAYED = "sprayed"  # the account that a botnet guesses the password of
 ALGORITHM = "RS256"
 API, MOBILE, WEB = "/v1", "/v1/app-auth", "/v1/session"
 PRIVATE_PREFIX, PUBLIC_PREFIX = "auth/signing", "auth/verifying"
@@ -50,6 +56,27 @@ PRIVATE_KEY_NAME, PUBLIC_KEY_NAME = "jwt-signing.pem", "jwt-signing.pub"
 PREVIOUS_KEYS_NAME = "jwt-signing.previous.json"
 # Every wait is bounded: a request, a server start, a server stop.
 REQUEST_TIMEOUT, START_TIMEOUT, STOP_TIMEOUT = 30, 60, 15
+# The sign-in limits of the generated settings: per client address, and failures per account.
+CLIENT_LIMIT, ACCOUNT_LIMIT = 10, 10
+# The deployment's settings: production's, with the keys re-read every few seconds.
+KEY_RELOAD_SECONDS = 4
+SETTINGS = f"""
+from datetime import timedelta
+
+from .production import *  # noqa: F403
+
+NINJA_SIMPLE_JWT = {{
+    **NINJA_SIMPLE_JWT,  # noqa: F405
+    "JWT_KEY_RELOAD_INTERVAL": timedelta(seconds={KEY_RELOAD_SECONDS}),
+}}
+"""
+# Clients that the tests tell apart: the load balancer's X-Forwarded-For (DJANGO_NUM_PROXIES=1).
+_ADDRESSES = (f"198.51.{n // 250}.{n % 250 + 1}" for n in range(100_000))
+
+
+def from_new_client() -> dict[str, str]:
+    return {"X-Forwarded-For": next(_ADDRESSES)}
+
 
 # The other service: this script is all it has, and the JWK Set URL.
 JWK_SET_VERIFIER = """
@@ -153,7 +180,7 @@ class Deployment:
     def manage(self, *arguments: str) -> str:
         return run([self.python, "manage.py", *arguments], self.project, env=self.env).stdout
 
-    def serve(self, name: str) -> Instance:
+    def serve(self, name: str, env: dict[str, str] | None = None) -> Instance:
         """Start an instance, and return once it answers (gunicorn boots workers after binding)."""
         port = free_port()
         log = self.logs / f"{name}-{port}.log"
@@ -176,7 +203,7 @@ class Deployment:
                     "5",
                 ],
                 cwd=self.project,
-                env=self.env,
+                env=env or self.env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -214,6 +241,7 @@ def deployment(
     project_python: str,
     postgres: Any,  # noqa: F811
     s3: S3Server,  # noqa: F811
+    redis: RedisServer,  # noqa: F811
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Deployment:
     project = bake(
@@ -225,8 +253,12 @@ def deployment(
     )
     private_bucket = s3.create_bucket("acme-auth-private")
     public_bucket = s3.create_bucket("acme-auth-public")
+    (project / "config" / "settings" / "many_instances.py").write_text(SETTINGS)
     env = loopback_production_env(
+        DJANGO_SETTINGS_MODULE="config.settings.many_instances",
         DATABASE_URL=postgres.create_database("many_instances"),
+        REDIS_URL=redis.url,
+        DJANGO_NUM_PROXIES="1",
         **s3.key_storage_env(private_bucket, public_bucket, PRIVATE_PREFIX, PUBLIC_PREFIX),
     )
     site = Deployment(
@@ -244,6 +276,7 @@ def deployment(
     site.manage("collectstatic", "--noinput", "--verbosity", "0")
     site.manage("migrate", "--verbosity", "0")
     site.manage(*create_user_command(USERNAME, PASSWORD))
+    site.manage(*create_user_command(SPRAYED, PASSWORD))
     return site
 
 
@@ -483,3 +516,160 @@ def test_rotation_reaches_running_instances_without_a_restart(
         assert {key["kid"] for key in jwk_set["keys"]} == {old_kid, new_kid}
     finally:
         third.stop()
+
+
+# --- Shared state across all four processes ---
+
+
+def sign_in_everywhere(
+    cluster: tuple[Instance, Instance], bodies: list[dict[str, str]], same_client: bool
+) -> list[int]:
+    """POST the bodies to the mobile sign-in at once, alternating instances, from one client
+    address or from one new address each; the statuses."""
+    clients = [instance.client for instance in cluster]
+    shared = from_new_client()
+    headers = [shared if same_client else from_new_client() for _ in bodies]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = pool.map(
+            lambda index: clients[index % 2].request(
+                "POST", f"{MOBILE}/sign-in", bodies[index], headers[index]
+            )[0],
+            range(len(bodies)),
+        )
+        return list(answers)
+
+
+def test_the_per_client_limit_holds_across_every_process(
+    cluster: tuple[Instance, Instance],
+) -> None:
+    """30 wrong passwords at once from one client, for 30 accounts, over 2 x 2 workers."""
+    bodies = [{"username": f"nobody-{n}", "password": "wrong"} for n in range(30)]
+    statuses = sign_in_everywhere(cluster, bodies, same_client=True)
+    assert set(statuses) <= {401, 429}, statuses
+    assert len([status for status in statuses if status != 429]) <= CLIENT_LIMIT + 1, statuses
+
+
+def test_the_per_client_limit_holds_with_the_database_cache(deployment: Deployment) -> None:
+    """Without REDIS_URL, production counts in a database table that every process shares."""
+    env = {name: value for name, value in deployment.env.items() if name != "REDIS_URL"}
+    run([deployment.python, "manage.py", "createcachetable"], deployment.project, env=env)
+    instances: list[Instance] = []
+    try:
+        instances.append(deployment.serve("database-cache-1", env))
+        instances.append(deployment.serve("database-cache-2", env))
+        bodies = [{"username": f"nobody-{n}", "password": "wrong"} for n in range(30)]
+        statuses = sign_in_everywhere((instances[0], instances[1]), bodies, same_client=True)
+    finally:
+        for instance in instances:
+            instance.stop()
+    assert set(statuses) <= {401, 429}, statuses
+    assert len([status for status in statuses if status != 429]) <= CLIENT_LIMIT + 1, statuses
+
+
+def test_the_per_account_limit_holds_against_many_clients(
+    cluster: tuple[Instance, Instance],
+) -> None:
+    """Password spraying: 30 clients, one wrong password each, for one account."""
+    bodies = [{"username": SPRAYED, "password": f"guess {n}"} for n in range(30)]
+    statuses = sign_in_everywhere(cluster, bodies, same_client=False)
+    assert set(statuses) <= {401, 429}, statuses
+    assert len([status for status in statuses if status != 429]) <= ACCOUNT_LIMIT + 1, statuses
+    # The right password waits too while the window is full: guessing cannot go on.
+    first = cluster[0].client
+    status, headers, _ = first.request(
+        "POST", f"{MOBILE}/sign-in", {"username": SPRAYED, "password": PASSWORD}, from_new_client()
+    )
+    assert status == 429
+    assert 0 < int(headers["Retry-After"]) <= 15 * 60
+
+
+def test_a_session_revoked_on_one_instance_is_refused_on_the_other(
+    cluster: tuple[Instance, Instance],
+) -> None:
+    first, second = (instance.client for instance in cluster)
+    status, _, tokens = first.request("POST", f"{MOBILE}/sign-in", credentials(), from_new_client())
+    assert status == 200, tokens
+    assert second.request("POST", f"{MOBILE}/sign-out", {"refresh": tokens["refresh"]})[0] == 204
+    status, _, body = first.request(
+        "POST", f"{MOBILE}/token-refresh", {"refresh": tokens["refresh"]}
+    )
+    assert status == 401, body
+
+
+def signed_kids(client: Client, count: int) -> set[str]:
+    """The kids of ``count`` sign-ins, each on a new connection (any worker)."""
+    kids = set()
+    for _ in range(count):
+        status, _, tokens = client.request(
+            "POST", f"{MOBILE}/sign-in", credentials(), from_new_client()
+        )
+        assert status == 200, tokens
+        kids.add(kid_of(tokens["access"]))
+    return kids
+
+
+def test_a_rotation_reaches_every_process_within_the_reload_interval(
+    deployment: Deployment, cluster: tuple[Instance, Instance]
+) -> None:
+    """No process is shown a token of the new key: the reload interval alone brings it."""
+    clients = [instance.client for instance in cluster]
+    old_kids = set().union(*(signed_kids(client, 4) for client in clients))
+    deployment.manage("make_jwt_key", "--rotate")
+    rotated_at = time.monotonic()
+    time.sleep(max(rotated_at + KEY_RELOAD_SECONDS + 0.5 - time.monotonic(), 0))
+    new_kids = set().union(*(signed_kids(client, 8) for client in clients))
+    assert len(new_kids) == 1 and not new_kids & old_kids, (old_kids, new_kids)
+
+
+# --- Faults, each put right afterwards ---
+
+
+def test_with_redis_gone_sign_in_and_refresh_go_on(
+    cluster: tuple[Instance, Instance],
+    redis: RedisServer,  # noqa: F811
+) -> None:
+    """The throttles fail open (and say so in the log): failing closed would lock out everyone."""
+    redis.stop()
+    try:
+        for instance in cluster:
+            client = instance.client
+            status, _, tokens = client.request(
+                "POST", f"{MOBILE}/sign-in", credentials(), from_new_client()
+            )
+            assert status == 200, tokens
+            body = {"refresh": tokens["refresh"]}
+            assert client.request("POST", f"{MOBILE}/token-refresh", body)[0] == 200
+        assert any("throttle not counted" in instance.log_tail() for instance in cluster)
+    finally:
+        redis.start()
+
+
+def test_with_the_database_gone_refresh_is_a_json_503(
+    deployment: Deployment,
+    cluster: tuple[Instance, Instance],
+    postgres: Any,  # noqa: F811
+) -> None:
+    first = cluster[0].client
+    status, _, tokens = first.request("POST", f"{MOBILE}/sign-in", credentials(), from_new_client())
+    assert status == 200, tokens
+    database = deployment.env["DATABASE_URL"].rsplit("/", 1)[1]
+    postgres.psql("postgres", f"ALTER DATABASE {database} ALLOW_CONNECTIONS false")
+    try:
+        postgres.psql(
+            "postgres",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{database}' AND pid <> pg_backend_pid()",
+        )
+        status, _, body = first.request(
+            "POST", f"{MOBILE}/token-refresh", {"refresh": tokens["refresh"]}
+        )
+        assert (status, body) == (
+            503,
+            {"detail": "The database is unavailable; try again shortly."},
+        )
+    finally:
+        postgres.psql("postgres", f"ALTER DATABASE {database} ALLOW_CONNECTIONS true")
+    status, _, body = first.request(
+        "POST", f"{MOBILE}/token-refresh", {"refresh": tokens["refresh"]}
+    )
+    assert status == 200, body
