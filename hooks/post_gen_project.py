@@ -189,7 +189,9 @@ def next_steps(answers: Mapping[str, Any], keys: str, env_written: bool) -> str:
             if answers.get("database") == "postgresql"
             else []
         ),
-        "  python manage.py make_jwt_key && python manage.py migrate && python manage.py runserver",
+        "  python manage.py make_jwt_key && python manage.py migrate",
+        "  python manage.py createsuperuser   # someone to sign in as (the demo page needs one)",
+        "  python manage.py runserver",
         "Then read README.md, and run the tests with: pytest",
     ]
     if answers.get("web_auth") and answers.get("demo_page"):

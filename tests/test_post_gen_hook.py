@@ -154,6 +154,12 @@ def test_next_steps_point_to_the_demo_page_when_there_is_one(
     assert ("http://localhost:8000/demo/" in message) is shown
 
 
+def test_next_steps_create_a_user_before_serving() -> None:
+    """Sign-in and the demo page need someone to sign in as."""
+    message = post_gen.next_steps({"project_slug": "shop"}, "created", env_written=True)
+    assert message.index("createsuperuser") < message.index("runserver")
+
+
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_next_steps_say_to_create_the_postgresql_database(database: str) -> None:
     answers = {"project_slug": "shop", "database": database}

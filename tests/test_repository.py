@@ -54,6 +54,15 @@ def test_every_prompt_has_friendly_text_and_a_rule() -> None:
     assert pre_gen.validate(defaults) == []
 
 
+def test_the_readme_documents_every_prompt() -> None:
+    context = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+    readme = (TEMPLATE_DIR / "README.md").read_text()
+    undocumented = [
+        name for name in context if not name.startswith("_") and f"| `{name}` |" not in readme
+    ]
+    assert undocumented == []
+
+
 def test_vendored_app_stays_readable_in_one_sitting() -> None:
     """Every owner inherits the app: at most 3,450 lines without its tests and migrations (about
     2,300 for tokens and keys, 700 for sessions and accounts, 200 for the library's newest

@@ -28,6 +28,10 @@ def test_vendored_app_passes_mypy_strict(
 def test_whole_project_passes_its_own_mypy_config(
     project: Path, project_python: str, tmp_path: Path
 ) -> None:
+    """Also after `pip wheel .`, whose build/ folder holds a second copy of every module."""
+    wheel = [project_python, "-m", "pip", "wheel", "--no-deps", "--quiet"]
+    run([*wheel, "--wheel-dir", str(tmp_path / "wheels"), "."], project, timeout=300)
+    assert (project / "build").is_dir()
     run(
         [project_python, "-m", "mypy", "--cache-dir", str(tmp_path / "mypy"), "."],
         project,

@@ -1,6 +1,7 @@
 """The project's settings wire the auth app with the answers given at generation time."""
 
 import io
+import logging
 
 import pytest
 from django.conf import settings
@@ -8,8 +9,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 {% endif %}
 from django.core.management import call_command
+from django.test import Client, override_settings
+from django.utils.log import configure_logging
 from ninja_simple_jwt.conf import get_jwt_settings
 
+from tests.conftest import url
 from tests.environment import settings_module
 
 
@@ -83,3 +87,30 @@ def test_production_shares_one_cache_between_processes(
     """Throttling counts there: never one cache per process (SECURITY.md 17)."""
     production = settings_module("production", monkeypatch, REDIS_URL=redis_url)
     assert production["CACHES"]["default"]["BACKEND"] == backend
+
+
+@pytest.mark.django_db
+def test_production_answers_the_health_check_over_plain_http(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Load balancers probe over http: a redirect would fail them. Everything else redirects."""
+    production = settings_module("production", monkeypatch)
+    with override_settings(
+        SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=production["SECURE_REDIRECT_EXEMPT"]
+    ):
+        client = Client()
+        assert client.get(url("health")).status_code == 200
+        assert client.get(url("me")).status_code == 301
+
+
+def test_local_log_lines_are_printed_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local = settings_module("local", monkeypatch)
+    configure_logging(settings.LOGGING_CONFIG, local["LOGGING"])
+    try:
+        with override_settings(DEBUG=True):
+            logging.getLogger("django.request").warning("a line to count")
+        assert capsys.readouterr().err.count("a line to count") == 1
+    finally:
+        configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)

@@ -160,6 +160,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own console handler (DEBUG only) would print every line a second time.
+        "django": {"handlers": [], "propagate": True},
         # The audit trail: sign-ins, refreshes, sign-outs, revocations, refresh token reuse,
         # throttling; with user id, session id and client address, never a token or password.
         "ninja_simple_jwt.audit": {"level": "INFO"},

@@ -5,6 +5,8 @@ JWT_PUBLIC_KEY_BUCKET{% elif cookiecutter.key_storage == "env" %}, JWT_PRIVATE_K
 JWT_PUBLIC_KEY{% endif %}. See .env.example and README.md.
 """
 
+import re
+
 from .base import *  # noqa: F403
 from .base import MIDDLEWARE, {% if cookiecutter.web_auth or cookiecutter.key_storage == "env" %}NINJA_SIMPLE_JWT, {% endif %}STORAGES, env
 
@@ -18,6 +20,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 # HTTPS everywhere. Behind a proxy that terminates TLS, it must set X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# Load balancers probe the health check over plain http: it answers there, not with a redirect.
+SECURE_REDIRECT_EXEMPT = [rf"^{re.escape(API_PATH)}/health$"]  # noqa: F405
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
