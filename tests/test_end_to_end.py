@@ -4,7 +4,9 @@ The requests are the library README's curl examples, at the paths the answers ch
 are verified as another service would: with the public key file, and through the JWK Set URL.
 Refresh tokens are handles of server-side sessions: rotation, retries and reuse, sign-out and the
 account routes (devices, sign out everywhere, password change) are driven over HTTP too, and a
-project baked with ``refresh_token_rotation=no`` answers the library's shape.
+project baked with ``refresh_token_rotation=no`` answers the library's shape. One more project is
+served by uvicorn through ``config/asgi.py``, as the README's ASGI section says, and answers the
+same flows and its ``async def`` operation there.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import http.client
 import ipaddress
 import itertools
 import json
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,10 +29,12 @@ import pytest
 from conftest import (
     NON_DEFAULT_PATHS,
     bake,
+    free_port,
     project_env,
     run,
     start_server,
     stop,
+    wait_for_port,
 )
 from services import postgres  # noqa: F401  (a fixture)
 
@@ -704,3 +709,93 @@ def test_rotation_keeps_old_tokens_and_reaches_running_processes(
     finally:
         stop(first)
         stop(second)
+
+
+# The same project under an ASGI server: uvicorn and config/asgi.py, as the README says.
+
+
+@pytest.fixture(scope="module")
+def asgi_server(
+    cookies_session: Any, project_python: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Client, Site]]:
+    site = make_site(
+        cookies_session,
+        project_python,
+        {"DJANGO_NUM_PROXIES": "1", "DJANGO_DB_CONN_MAX_AGE": "0"},
+        **NON_DEFAULT_PATHS,
+        **LIFETIMES,
+    )
+    port = free_port()
+    log = tmp_path_factory.mktemp("uvicorn") / "uvicorn.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [
+                *(project_python, "-m", "uvicorn", "config.asgi:application"),
+                *("--host", "127.0.0.1", "--port", str(port)),
+            ],
+            cwd=site.project,
+            env=site.env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(port, process)
+        yield Client(port), site
+    finally:
+        stop(process)
+
+
+def test_asgi_mobile_flow_and_both_me_operations(asgi_server: tuple[Client, Site]) -> None:
+    client, site = asgi_server
+    device = client.device("asgi phone")
+    tokens = Mobile().sign_in(device)
+    verify(tokens.access, site, "access")
+    refreshed = Mobile().refresh(device, tokens.refresh)
+    assert refreshed.status == 200
+    assert refreshed.fields == Mobile.rotated_fields
+    assert refreshed.access is not None and refreshed.refresh is not None
+    claims = verify(refreshed.access, site, "access")
+
+    status, _, me = device.request("GET", "/v1/me", headers=bearer(refreshed.access))
+    assert status == 200
+    assert (me["user_id"], me["username"]) == (claims["user_id"], USERNAME)
+    status, _, caller = device.request("GET", "/v1/me/async", headers=bearer(refreshed.access))
+    assert status == 200
+    assert caller == {"id": claims["user_id"], "username": USERNAME}
+    for path in ("/v1/me", "/v1/me/async"):
+        status, headers, body = device.request("GET", path)
+        assert status == 401
+        assert headers["Content-Type"].startswith("application/json")
+        assert "detail" in body
+    assert Mobile().sign_out(device, refreshed.refresh) == 204
+
+
+def test_asgi_web_flow_with_its_cookie(asgi_server: tuple[Client, Site]) -> None:
+    client, site = asgi_server
+    browser = client.device("asgi browser")
+    tokens = Web().sign_in(browser)  # checks the cookie's attributes
+    refreshed = Web().refresh(browser, tokens.refresh)
+    assert refreshed.status == 200
+    assert refreshed.access is not None and refreshed.refresh is not None  # a new cookie
+    status, _, caller = browser.request("GET", "/v1/me/async", headers=bearer(refreshed.access))
+    assert status == 200
+    assert caller["username"] == verify(refreshed.access, site, "access")["username"]
+
+    assert Web().sign_out(browser, refreshed.refresh) == 204
+    assert Web().refresh(browser, refreshed.refresh).status == 401
+
+
+def test_asgi_account_lists_the_devices(asgi_server: tuple[Client, Site]) -> None:
+    client, _ = asgi_server
+    phone, phone_tokens, browser, browser_tokens = sign_in_two_devices(client, DEVICES_USER)
+    sessions = list_sessions(phone, phone_tokens.access)
+    # Only this test signs in as this user on this server.
+    assert [session["id"] for session in sessions] == [
+        session_id(browser_tokens.refresh),
+        session_id(phone_tokens.refresh),
+    ]
+    assert [session["current"] for session in sessions] == [False, True]
+    assert [(session["user_agent"], session["ip_address"]) for session in sessions] == [
+        (browser.user_agent, browser.address),
+        (phone.user_agent, phone.address),
+    ]

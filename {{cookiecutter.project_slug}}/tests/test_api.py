@@ -1,10 +1,11 @@
 """The example resources and the OpenAPI docs."""
 
+import asyncio
 from typing import Any
 
 import jwt
 import pytest
-from django.test import Client
+from django.test import AsyncClient, Client
 
 from tests.conftest import LOGIN, LOGIN_CLAIM, bearer, url
 
@@ -50,6 +51,47 @@ def test_me_without_a_token_is_401_json(client: Client) -> None:
     assert response.json() == {"detail": "Unauthorized"}
 
 
+@pytest.mark.parametrize(("stateless", "queries"), [(True, 0), (False, 1)])
+def test_async_me_answers_the_token_user(
+    client: Client,
+    user: Any,
+    access_token: str,
+    settings: Any,
+    django_assert_num_queries: Any,
+    stateless: bool,
+    queries: int,
+) -> None:
+    """The async operation, through the test client's sync adapters: HttpJwtAuth as for /me."""
+    settings.NINJA_SIMPLE_JWT = {**settings.NINJA_SIMPLE_JWT, "USE_STATELESS_AUTH": stateless}
+    with django_assert_num_queries(queries):
+        response = client.get(url("me_async"), headers=bearer(access_token))
+    assert response.status_code == 200, response.content
+    assert response.json() == {"id": user.pk, "username": LOGIN}
+
+
+@pytest.mark.django_db
+def test_async_me_without_a_token_is_401_json(client: Client) -> None:
+    for headers in ({}, bearer("not-a-token")):
+        response = client.get(url("me_async"), headers=headers)
+        assert response.status_code == 401
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json() == {"detail": "Unauthorized"}
+
+
+def test_async_me_under_the_async_client(user: Any, access_token: str) -> None:
+    """Through Django's ASGI handler, on an event loop, as an ASGI server runs it."""
+
+    async def call(headers: dict[str, str]) -> Any:
+        return await AsyncClient().get(url("me_async"), headers=headers)
+
+    response = asyncio.run(call(bearer(access_token)))
+    assert response.status_code == 200, response.content
+    assert response.json() == {"id": user.pk, "username": LOGIN}
+    refused = asyncio.run(call({}))
+    assert refused.status_code == 401
+    assert refused.json() == {"detail": "Unauthorized"}
+
+
 def test_docs_page_is_served(client: Client) -> None:
     response = client.get("/{{ cookiecutter.api_path.strip('/') }}/docs")
     assert response.status_code == 200
@@ -65,6 +107,11 @@ def test_openapi_schema_shows_the_bearer_scheme(client: Client) -> None:
     assert schemes == {"HttpJwtAuth": {"type": "http", "scheme": "bearer"}}
     me = schema["paths"]["/{{ cookiecutter.api_path.strip('/') }}/me"]["get"]
     assert me["security"] == [{"HttpJwtAuth": []}]
+    me_async = schema["paths"]["/{{ cookiecutter.api_path.strip('/') }}/me/async"]["get"]
+    assert me_async["security"] == [{"HttpJwtAuth": []}]
+    caller = me_async["responses"]["200"]["content"]["application/json"]["schema"]
+    assert caller == {"$ref": "#/components/schemas/Caller"}
+    assert set(schema["components"]["schemas"]["Caller"]["properties"]) == {"id", "username"}
     health = schema["paths"]["/{{ cookiecutter.api_path.strip('/') }}/health"]["get"]
     assert "security" not in health
 

@@ -20,6 +20,7 @@ from tests.conftest import CREDENTIALS, url
 def test_api_is_mounted_at_the_chosen_path() -> None:
     assert url("health") == "/{{ cookiecutter.api_path.strip('/') }}/health"
     assert url("me") == "/{{ cookiecutter.api_path.strip('/') }}/me"
+    assert url("me_async") == "/{{ cookiecutter.api_path.strip('/') }}/me/async"
 
 
 def test_account_router_is_mounted_in_the_api() -> None:
@@ -74,6 +75,7 @@ def test_refresh_cookie_path_is_exactly_the_web_mount() -> None:
     assert url("web_sign_out") == f"{cookie_path}/sign-out"
     # Nothing else of the API lies under the cookie's path, so the browser sends it nowhere else.
     assert not url("me").startswith(f"{cookie_path}/")
+    assert not url("me_async").startswith(f"{cookie_path}/")
     assert not url("health").startswith(f"{cookie_path}/")
 {% if cookiecutter.mobile_auth %}
     assert not url("mobile_signin").startswith(f"{cookie_path}/")
