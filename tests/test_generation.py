@@ -199,6 +199,31 @@ def test_shared_environment_satisfies_the_declared_dependencies(
         assert requirement.specifier.contains(installed, prereleases=True), (line, installed)
 
 
+def test_uv_lock_matches_pyproject(
+    baked: tuple[Path, dict[str, Any]], project_python: str, tmp_path: Path
+) -> None:
+    """The shipped uv.lock pins, with hashes, exactly what this project's pyproject.toml asks for.
+
+    `uv lock --check` fails when the lock would change; offline and with an empty cache, it shows
+    that the lock alone says so. The rest is how uv writes it: packages sorted by name (the
+    project's own entry among them), and a sha256 for every file.
+    """
+    project, _ = baked
+    name = tomllib.loads((project / "pyproject.toml").read_text())["project"]["name"]
+    packages = tomllib.loads((project / "uv.lock").read_text())["package"]
+    names = [package["name"] for package in packages]
+    assert names == sorted(names)
+    own = [package for package in packages if package["source"] == {"editable": "."}]
+    assert [package["name"] for package in own] == [re.sub(r"[-_.]+", "-", name).lower()]
+    for package in packages:
+        if package not in own:
+            files = [*package.get("wheels", []), *filter(None, [package.get("sdist")])]
+            assert files, package["name"]
+            assert all(file["hash"].startswith("sha256:") for file in files), package["name"]
+    check = [project_python, "-m", "uv", "lock", "--check", "--offline", "--python", project_python]
+    run(check, project, env=project_env(UV_CACHE_DIR=str(tmp_path / "uv-cache")))
+
+
 def test_vendored_app_is_copied_byte_for_byte(baked: tuple[Path, dict[str, Any]]) -> None:
     project, _ = baked
     source = sorted(p.relative_to(VENDORED_APP) for p in VENDORED_APP.rglob("*") if p.is_file())
@@ -315,6 +340,7 @@ def test_pre_commit_and_ci_configs_are_valid(
     with_postgresql = answers.get("database") == "postgresql"
     assert ("postgres" in job.get("services", {})) is with_postgresql
     assert ("DATABASE_URL" in job.get("env", {})) is with_postgresql
+    assert 0 < job["timeout-minutes"] <= 30  # a hung test must not burn hours of CI
     assert "redis" in job["services"]
     assert job["env"]["REDIS_URL"].startswith("redis://")
 
