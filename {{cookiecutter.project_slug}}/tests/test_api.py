@@ -26,18 +26,19 @@ def test_me_returns_the_callers_claims(client: Client, user: Any, access_token: 
     assert claims["token_type"] == "access"
 
 
-@pytest.mark.parametrize(("stateless", "queries"), [(True, 0), (False, 1)])
-def test_me_works_in_both_auth_modes(
-    client: Client,
-    access_token: str,
-    settings: Any,
-    django_assert_num_queries: Any,
-    stateless: bool,
-    queries: int,
-) -> None:
-    """Stateless (the default): no query at all. Otherwise one, for the session and user."""
+@pytest.fixture(params=[True, False], ids=["stateless", "stateful"])
+def queries_per_request(request: pytest.FixtureRequest, settings: Any) -> int:
+    """Each auth mode, and what it costs: stateless (the default) makes no query; otherwise
+    one, for the session and user."""
+    stateless: bool = request.param
     settings.NINJA_SIMPLE_JWT = {**settings.NINJA_SIMPLE_JWT, "USE_STATELESS_AUTH": stateless}
-    with django_assert_num_queries(queries):
+    return 0 if stateless else 1
+
+
+def test_me_works_in_both_auth_modes(
+    client: Client, access_token: str, django_assert_num_queries: Any, queries_per_request: int
+) -> None:
+    with django_assert_num_queries(queries_per_request):
         response = client.get(url("me"), headers=bearer(access_token))
     assert response.status_code == 200
     assert response.json()["sid"]
@@ -51,19 +52,15 @@ def test_me_without_a_token_is_401_json(client: Client) -> None:
     assert response.json() == {"detail": "Unauthorized"}
 
 
-@pytest.mark.parametrize(("stateless", "queries"), [(True, 0), (False, 1)])
 def test_async_me_answers_the_token_user(
     client: Client,
     user: Any,
     access_token: str,
-    settings: Any,
     django_assert_num_queries: Any,
-    stateless: bool,
-    queries: int,
+    queries_per_request: int,
 ) -> None:
     """The async operation, through the test client's sync adapters: HttpJwtAuth as for /me."""
-    settings.NINJA_SIMPLE_JWT = {**settings.NINJA_SIMPLE_JWT, "USE_STATELESS_AUTH": stateless}
-    with django_assert_num_queries(queries):
+    with django_assert_num_queries(queries_per_request):
         response = client.get(url("me_async"), headers=bearer(access_token))
     assert response.status_code == 200, response.content
     assert response.json() == {"id": user.pk, "username": LOGIN}
