@@ -344,12 +344,24 @@ def test_build_commands_work_with_throw_away_values_only(
 ) -> None:
     project, _ = baked
     steps = instructions(project / "Dockerfile")
-    # The build stage installs exactly the dependencies that pyproject.toml declares.
-    install = run_instruction(steps, "pip install")
-    listing, _, _ = install.partition(" > requirements.txt")
-    listed = run(["sh", "-c", listing], context, env=image_env(project)).stdout.splitlines()
+    # The build stage installs the versions uv.lock pins, with hashes, for every dependency that
+    # pyproject.toml declares (and theirs), and nothing of the dev extra.
+    install = run_instruction(steps, "uv export")
+    export = install[
+        install.index("uv export") : install.index(" && pip install --no-cache-dir --no-deps")
+    ]
+    run(["sh", "-c", export], context, env={**image_env(project), "UV_OFFLINE": "1"})
+    locked = (context / "requirements.txt").read_text()
+    pinned = {
+        line.split("==")[0].lower()
+        for line in locked.splitlines()
+        if "==" in line and line[0].isalpha()
+    }
     declared = tomllib.loads((context / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert listed == declared
+    names = {re.split(r"[\[<>=]", requirement)[0].lower() for requirement in declared}
+    assert names <= pinned, names - pinned
+    assert "--hash=sha256:" in locked
+    assert not {"pytest", "ruff", "mypy"} & pinned
     # collectstatic, as the runtime stage runs it: only the image's ENV and the values set on
     # the command itself (none of which is ENV or ARG, so the image keeps none of them).
     collectstatic = run_instruction(final_stage(steps), "collectstatic")
