@@ -334,7 +334,8 @@ def test_pre_commit_and_ci_configs_are_valid(
     )
     workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
     steps = [step.get("run", "") for step in workflow["jobs"]["test"]["steps"]]
-    assert "pytest" in steps
+    assert "uv run pytest" in steps
+    assert any("uv sync --locked" in step for step in steps)  # the lock, or the job fails
     assert any("make_jwt_key" in step for step in steps)
     job = workflow["jobs"]["test"]
     with_postgresql = answers.get("database") == "postgresql"
