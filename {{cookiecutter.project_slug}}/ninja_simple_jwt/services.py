@@ -21,6 +21,7 @@ from ninja_simple_jwt.models import Session
 from ninja_simple_jwt.sessions import (
     SignInTokens,
     audit,
+    keep_sessions_after_rehash,
     password_fingerprint,
     revoke_all,
     start_session,
@@ -75,14 +76,32 @@ def sign_in(request: HttpRequest, username: str, password: str) -> SignInTokens:
 
     ``AccountThrottledError`` when the account has had too many failures (``throttling``).
     """
+    stored = _stored_password(username)
     try:
         with account_attempts(username, request):
             user = authenticate_credentials(request, username, password)
     except InvalidCredentialsError:
         audit("sign_in_failed", request, level=logging.WARNING)
         raise
+    if stored is not None:
+        keep_sessions_after_rehash(user, stored)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return start_session(user, request)
+
+
+def _stored_password(username: str) -> str | None:
+    """The hash stored for ``username`` before sign-in, which may replace it (re-hash)."""
+    user_model = get_user_model()
+    lookup_field = get_jwt_settings().USERNAME_FIELD
+    manager = user_model._default_manager
+    try:
+        if lookup_field == user_model.USERNAME_FIELD:
+            user = manager.get_by_natural_key(username)
+        else:
+            user = manager.get(**{lookup_field: username})
+    except (ObjectDoesNotExist, user_model.MultipleObjectsReturned, ValueError, ValidationError):
+        return None
+    return str(user.password)
 
 
 @database_errors_as_503

@@ -91,9 +91,20 @@ def audit(
     )
 
 
-def password_fingerprint(user: Any) -> str:
-    """A digest of the user's password hash: any new password (any path) changes it."""
-    return hashlib.sha256(f"ninja_simple_jwt:{getattr(user, 'password', '')}".encode()).hexdigest()
+def password_fingerprint(user: Any, stored: str | None = None) -> str:
+    """A digest of the user's password hash (or of ``stored``): a new password, set any way,
+    changes it."""
+    password = getattr(user, "password", "") if stored is None else stored
+    return hashlib.sha256(f"ninja_simple_jwt:{password}".encode()).hexdigest()
+
+
+def keep_sessions_after_rehash(user: Any, stored: str) -> None:
+    """Django re-hashed the same password at sign-in (a stronger hasher, new parameters): not
+    a new password, so the sessions of the old hash stay usable."""
+    if getattr(user, "password", stored) != stored:
+        Session.objects.filter(
+            user=user, password_fingerprint=password_fingerprint(user, stored)
+        ).update(password_fingerprint=password_fingerprint(user))
 
 
 def _tokens(session: Session, user: Any) -> SignInTokens:

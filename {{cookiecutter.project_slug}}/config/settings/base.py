@@ -103,6 +103,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A custom user model from the first migration, as Django advises for new projects.
 AUTH_USER_MODEL = "users.User"
 
+# Argon2id (OWASP's parameters) for new and re-hashed passwords; the others only verify hashes
+# made before, which are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "{{ cookiecutter.project_slug }}.users.hashers.OwaspArgon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

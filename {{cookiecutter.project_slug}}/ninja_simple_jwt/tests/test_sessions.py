@@ -260,6 +260,23 @@ def test_a_new_password_set_any_way_ends_every_session(client: Client, user: Any
     assert session_of(tokens["refresh"]).revoked_reason == Session.RevokedReason.PASSWORD_CHANGED
 
 
+def test_a_rehash_of_the_same_password_keeps_every_session(
+    client: Client, user: Any, settings: Any
+) -> None:
+    """Signing in with a stronger hasher first in PASSWORD_HASHERS re-hashes the password:
+    not a new password, so the user's other devices stay signed in."""
+    elsewhere = sign_in(client)
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.ScryptPasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+    before = user.password
+    sign_in(client)
+    user.refresh_from_db()
+    assert user.password != before  # re-hashed
+    assert refresh(client, elsewhere["refresh"]).status_code == 200
+
+
 def test_an_expired_session_is_refused(client: Client, user: Any) -> None:
     tokens = sign_in(client)
     Session.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
