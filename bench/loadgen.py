@@ -13,6 +13,10 @@ strictly one after the other, never two of one session at once, as one client of
 would. A 2xx answer without a new refresh token
 breaks its chain and counts as an error; a chain that broke leaves its connection nothing
 valid to send, so what follows shows up as errors or non-2xx too.
+
+A request can also cycle through many Authorization values (``Request.authorizations``): each
+request sends the next one, round-robin (per connection in the Python generator, from a
+different starting point each; one shared cycle in bench/wrk.lua, which reads them from a file).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -50,8 +55,14 @@ class Request:
     authorization: str = ""
     # Rotating refresh: the first refresh token of each chain (see the module's docstring).
     refresh_tokens: tuple[str, ...] = ()
+    # Many Authorization header values sent in turn, instead of ``authorization``.
+    authorizations: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.authorizations and self.authorization:
+            raise ValueError("one Authorization header, or many in turn: not both")
+        if any(not value or "\n" in value for value in self.authorizations):
+            raise ValueError("an Authorization value is one non-empty line")
         if self.refresh_tokens and self.method != "POST":
             raise ValueError("a refresh chain is sent with POST")
         for token in self.refresh_tokens:
@@ -102,12 +113,23 @@ def load(request: Request, seconds: int, connections: int, generator: str) -> Lo
 
 
 def _load_with_wrk(request: Request, seconds: int, connections: int) -> LoadResult:
+    # Thousands of tokens are too long for one environment variable: wrk.lua reads a file.
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="bench-authorizations-") as file:
+        file.write("".join(f"{value}\n" for value in request.authorizations))
+        file.flush()
+        return _run_wrk(request, seconds, connections, file.name if request.authorizations else "")
+
+
+def _run_wrk(
+    request: Request, seconds: int, connections: int, authorizations_file: str
+) -> LoadResult:
     environment = {
         **os.environ,
         "BENCH_METHOD": request.method,
         "BENCH_BODY": request.body,
         "BENCH_AUTHORIZATION": request.authorization,
         "BENCH_REFRESH_TOKENS": " ".join(request.refresh_tokens),
+        "BENCH_AUTHORIZATIONS_FILE": authorizations_file,
     }
     command = [
         "wrk",
@@ -159,8 +181,11 @@ def _load_with_wrk(request: Request, seconds: int, connections: int) -> LoadResu
 class _Worker(threading.Thread):
     """One connection's request loop, until the shared deadline."""
 
-    def __init__(self, request: Request, deadline: float, refresh_token: str = "") -> None:
+    def __init__(
+        self, request: Request, deadline: float, refresh_token: str = "", offset: int = 0
+    ) -> None:
         super().__init__(daemon=True)
+        self.offset = offset  # where this connection starts in request.authorizations
         self.request = request
         self.deadline = deadline
         self.refresh_token = refresh_token  # this connection's chain, if the request rotates
@@ -177,6 +202,8 @@ class _Worker(threading.Thread):
         if self.request.authorization:
             headers["Authorization"] = self.request.authorization
         body = self.request.body.encode() if self.request.body else None
+        authorizations = self.request.authorizations
+        sent = self.offset
         connection = http.client.HTTPConnection(
             parts.hostname or "127.0.0.1", parts.port, timeout=REQUEST_TIMEOUT_SECONDS
         )
@@ -184,6 +211,9 @@ class _Worker(threading.Thread):
             while time.monotonic() < self.deadline:
                 if self.refresh_token:
                     body = json.dumps({"refresh": self.refresh_token}).encode()
+                if authorizations:
+                    headers["Authorization"] = authorizations[sent % len(authorizations)]
+                    sent += 1
                 started = time.perf_counter()
                 try:
                     connection.request(self.request.method, path, body=body, headers=headers)
@@ -216,7 +246,11 @@ class _Worker(threading.Thread):
 def _load_with_python(request: Request, seconds: int, connections: int) -> LoadResult:
     started = time.monotonic()
     chains = request.refresh_tokens or ("",) * connections
-    workers = [_Worker(request, started + seconds, chains[index]) for index in range(connections)]
+    spread = len(request.authorizations) // connections
+    workers = [
+        _Worker(request, started + seconds, chains[index], index * spread)
+        for index in range(connections)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:

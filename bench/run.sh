@@ -4,7 +4,11 @@
 # Bakes a project with the default answers, serves it and minimal equivalent projects of
 # django-ninja-simple-jwt 0.8.1 and django-ninja-jwt 5.4.5 under gunicorn on 127.0.0.1, loads
 # each with wrk (or a Python fallback), runs the no-HTTP micro benchmark and times N bakes,
-# then prints the tables and writes docs/benchmark.md and docs/benchmark.png.
+# then prints the tables and writes docs/benchmark.md and docs/benchmark.png. Sign-in runs with
+# each target's own password hasher (ours Argon2id, the peers PBKDF2); /me both with one token
+# and with thousands of distinct ones; refresh follows rotation wherever tokens rotate.
+# The code: bench/harness.py (driver), targets.py (projects, servers), loadruns.py and loadgen.py
+# (load), micro_report.py (micro benchmark), report.py (checks, tables, chart, docs).
 #
 # Throwaway environments are cached under .venvs/bench-*-<hash of the requirements>, so only
 # the first run installs anything. Scratch files go to .bench/ (both git-ignored).

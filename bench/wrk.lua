@@ -6,6 +6,9 @@
 --   BENCH_REFRESH_TOKENS  rotating refresh: space-separated refresh tokens, one per session and
 --                         at least one per connection; then each request sends
 --                         {"refresh": <a current token>} and BENCH_BODY is not used
+--   BENCH_AUTHORIZATIONS_FILE  a file of Authorization header values, one a line, or empty:
+--                         each request sends the next one, round-robin (instead of
+--                         BENCH_AUTHORIZATION)
 --
 -- Rotating refresh: a rotated refresh token cannot be sent again, so the tokens are a pool of
 -- current ones. A request takes one out; its 2xx answer's "refresh" (the session's new
@@ -25,6 +28,17 @@ if authorization ~= "" then
   wrk.headers["Authorization"] = authorization
 end
 
+local authorizations = {}
+local authorizations_file = os.getenv("BENCH_AUTHORIZATIONS_FILE") or ""
+if authorizations_file ~= "" then
+  for line in io.lines(authorizations_file) do
+    if line ~= "" then
+      table.insert(authorizations, line)
+    end
+  end
+end
+local next_authorization = 0
+
 local pool = {}
 for token in chained_tokens:gmatch("%S+") do
   table.insert(pool, token)
@@ -33,6 +47,14 @@ local chained = #pool > 0
 if body ~= "" or chained then
   wrk.body = body
   wrk.headers["Content-Type"] = "application/json"
+end
+
+if #authorizations > 0 then
+  function request()
+    next_authorization = next_authorization % #authorizations + 1
+    wrk.headers["Authorization"] = authorizations[next_authorization]
+    return wrk.format()
+  end
 end
 
 if chained then

@@ -1,9 +1,10 @@
 """BENCHMARK ONLY: the baked project's settings for bench/run.sh. Never use them for a real site.
 
 bench/harness.py copies this file into the baked project as config/settings/benchmark.py. It is
-the project's own base settings (middleware, apps, NINJA_SIMPLE_JWT as generated) with the
-shared benchmark-only changes of benchmark_only.py, and one more: the sign-in throttle stays on
-(its per-request cost is measured) but at a rate the load generator, one client, never reaches.
+the project's own base settings (middleware, apps, NINJA_SIMPLE_JWT and PASSWORD_HASHERS as
+generated) with the shared benchmark-only changes of benchmark_only.py, and one more: the sign-in
+throttle stays on (its per-request cost is measured) but at a rate the load generator, one
+client, never reaches.
 """
 
 import benchmark_only
@@ -15,7 +16,6 @@ from .base import BASE_DIR, NINJA_SIMPLE_JWT
 DEBUG = benchmark_only.DEBUG
 SECRET_KEY = benchmark_only.SECRET_KEY
 ALLOWED_HOSTS = benchmark_only.ALLOWED_HOSTS
-PASSWORD_HASHERS = benchmark_only.PASSWORD_HASHERS
 DATABASES = benchmark_only.database(BASE_DIR)
 
 NINJA_SIMPLE_JWT = {**NINJA_SIMPLE_JWT, "SIGN_IN_THROTTLE_RATE": "1000000/s"}

@@ -14,7 +14,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = benchmark_only.DEBUG
 SECRET_KEY = benchmark_only.SECRET_KEY
 ALLOWED_HOSTS = benchmark_only.ALLOWED_HOSTS
-PASSWORD_HASHERS = benchmark_only.PASSWORD_HASHERS
 
 INSTALLED_APPS = [
     *benchmark_only.STARTPROJECT_APPS,
