@@ -30,6 +30,8 @@ LOGIN = "ada@example.com"
 CREDENTIALS = {"username": LOGIN, "password": PASSWORD}
 # django-ninja's answer when no auth class accepts the request (HttpJwtAuth returned None).
 UNAUTHORIZED = {"detail": "Unauthorized"}
+# The app's answer to a bad token wherever one is read.
+INVALID_TOKEN = {"detail": "Invalid or expired token."}
 # Where tests/urls.py mounts the web router: the refresh cookie's path.
 WEB_AUTH_PATH = "/api/auth/web"
 
@@ -45,6 +47,11 @@ def create_user(login: str = LOGIN, password: str = PASSWORD, **fields: Any) -> 
 def url(name: str, **kwargs: Any) -> str:
     """The path of an operation of the test API, by its URL name (and path parameters)."""
     return reverse(f"jwt-tests:{name}", kwargs=kwargs or None)
+
+
+def post(client: Any, name: str, body: Any = None, **extra: Any) -> Any:
+    """POST ``body`` as JSON to the operation named ``name``."""
+    return client.post(url(name), body, content_type="application/json", **extra)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -30,6 +30,7 @@ from ninja_simple_jwt.jwt.json_encode import TokenUserEncoder
 from ninja_simple_jwt.keys.algorithms import PrivateKey, generate_private_key
 from ninja_simple_jwt.keys.cache import key_cache
 from ninja_simple_jwt.tests.conftest import (
+    INVALID_TOKEN,
     LOGIN,
     PASSWORD,
     UNAUTHORIZED,
@@ -38,22 +39,17 @@ from ninja_simple_jwt.tests.conftest import (
     bearer,
     create_user,
     mint,
+    post,
     url,
 )
 from ninja_simple_jwt.tests.forgery import claims_of, sign_claims
 from ninja_simple_jwt.tokens import TokenType, verify_token
 
 INVALID_CREDENTIALS = {"detail": "Invalid credentials."}
-INVALID_TOKEN = {"detail": "Invalid or expired token."}
 # django-ninja's answer when HttpJwtAuth finds no valid token (it lets other auth classes try).
 TOO_MANY = {"detail": "Too many requests."}
 # The sign-in rate of the throttling tests: small, so that they stay fast.
 RATE_LIMIT = 3
-
-
-def post(client: Client, name: str, body: Any = None, **extra: Any) -> Any:
-    """POST ``body`` as JSON to the operation named ``name``."""
-    return client.post(url(name), body, content_type="application/json", **extra)
 
 
 def sign_in(

@@ -20,10 +20,17 @@ from django.utils import timezone
 from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.models import Session
 from ninja_simple_jwt.sessions import AUDIT_LOGGER
-from ninja_simple_jwt.tests.conftest import LOGIN, PASSWORD, bearer, create_user, url
+from ninja_simple_jwt.tests.conftest import (
+    INVALID_TOKEN,
+    LOGIN,
+    PASSWORD,
+    bearer,
+    create_user,
+    post,
+    url,
+)
 from ninja_simple_jwt.tests.forgery import claims_of
 
-INVALID_TOKEN = {"detail": "Invalid or expired token."}
 NEW_PASSWORD = "a much longer passphrase, 2026"
 
 
@@ -31,10 +38,6 @@ NEW_PASSWORD = "a much longer passphrase, 2026"
 def rotation(change_settings: Any) -> None:
     """As in a generated project: rotation on (the app's own default is the library's, off)."""
     change_settings(JWT_ROTATE_REFRESH_TOKENS=True)
-
-
-def post(client: Client, name: str, body: Any = None, **extra: Any) -> Any:
-    return client.post(url(name), body, content_type="application/json", **extra)
 
 
 def sign_in(client: Client, password: str = PASSWORD, **extra: Any) -> dict[str, str]:
