@@ -37,7 +37,9 @@ NINJA_SIMPLE_JWT = {
     "JWT_ROTATE_REFRESH_TOKENS": False,
 {% endif %}
     # Also available: JWT_ISSUER and JWT_AUDIENCE (written into tokens and then required),
-    # JWT_LEEWAY (clock skew, 10 s), SIGN_IN_THROTTLE_RATE ("10/min"; None turns it off),
+    # JWT_LEEWAY (clock skew, 10 s), SIGN_IN_THROTTLE_RATE ("10/min" per client) and
+    # SIGN_IN_ACCOUNT_THROTTLE_RATE ("10/15m" failures per account; None turns either off),
+    # JWT_KEY_RELOAD_INTERVAL (how soon every process signs with a rotated key, 1 minute),
     # USE_STATELESS_AUTH (False: check the session and user on every request, one query).
 {% if cookiecutter.login_field == "email" %}
     # Users sign in with their e-mail address. The sign-in body keeps the field name "username"
