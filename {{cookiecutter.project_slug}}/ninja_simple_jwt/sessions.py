@@ -198,7 +198,7 @@ def revoke_all(sessions: Any, reason: str, request: HttpRequest | None = None) -
 def session_of_token(claims: dict[str, Any]) -> Session:
     """The session (with its user) that verified refresh claims belong to, else 401."""
     session = _find(claims["sid"])
-    if session is None or session.revoked_at is not None or not session.is_live:
+    if session is None or not session.is_live:  # revoked or expired
         raise InvalidTokenError()
     reason = _refusal(session)
     if reason is not None:
