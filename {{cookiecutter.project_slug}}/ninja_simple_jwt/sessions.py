@@ -23,6 +23,7 @@ from ninja.throttling import BaseThrottle
 from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.errors import InvalidTokenError, database_errors_as_503
 from ninja_simple_jwt.models import Session, new_jti
+from ninja_simple_jwt.session_rows import find_session, swap_refresh_jti
 from ninja_simple_jwt.tokens import MintedToken, mint_token, verify_token
 
 __all__ = [
@@ -153,12 +154,7 @@ def _refusal(session: Session) -> Session.RevokedReason | None:
 
 def _find(session_id: Any) -> Session | None:
     """The session of this public id with its user, in one query (no ordering), or None."""
-    if not isinstance(session_id, str):
-        return None
-    try:
-        return Session.objects.select_related("user").get(public_id=session_id)
-    except Session.DoesNotExist:
-        return None
+    return find_session(session_id) if isinstance(session_id, str) else None
 
 
 @database_errors_as_503
@@ -236,10 +232,7 @@ def refresh_session(
             "expires_at": now + jwt_settings.JWT_REFRESH_TOKEN_LIFETIME,
         }
         # Compare and swap: only the request that still sees ``jti`` as current rotates it.
-        won = Session.objects.filter(pk=session.pk, refresh_jti=jti, revoked_at=None).update(
-            **rotated
-        )
-        if won:
+        if swap_refresh_jti(session, jti, rotated):
             for field, value in rotated.items():
                 setattr(session, field, value)
             audit("refresh", request, session=session)
