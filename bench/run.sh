@@ -50,6 +50,15 @@ make_venv() {  # make_venv NAME REQUIREMENTS: build it unless cached; drop stale
     rm -f "$dir.log"
 }
 
+# wrk sends the loads (bench/loadgen.py falls back to Python without it, with other numbers):
+# installed here when missing and this user may, as .ci/run installs the tests' packages.
+if ! command -v wrk >/dev/null 2>&1 && [ "${BENCH_LOADGEN:-wrk}" = wrk ] \
+    && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bench: installing wrk (apt-get) ..."
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; } \
+        >/dev/null 2>&1 || echo "bench: could not install wrk; the Python load generator sends the loads"
+fi
+
 mkdir -p .venvs
 if ! [ -f "$(venv_for ours bench/requirements-ours.txt)/.complete" ] \
     || ! [ -f "$(venv_for peers bench/requirements-peers.txt)/.complete" ]; then
