@@ -64,7 +64,9 @@ def main() -> None:
         f" after a {WARMUP_SECONDS} s warm-up ..."
     )
     load_before = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    idle_before = reporting.other_work()
     run_loads(target_list, rounds, seconds, generator)
+    idle_after = reporting.other_work()
     load_after = " ".join(f"{value:.2f}" for value in os.getloadavg())
 
     checks = reporting.evaluate(targets)
@@ -83,6 +85,7 @@ def main() -> None:
         "warmup": WARMUP_SECONDS,
         "load_before": load_before,
         "load_after": load_after,
+        "other_work": (idle_before, idle_after),
         "bakes": bakes,
         "checks": checks,
         "result_rows": reporting.results_rows(targets),

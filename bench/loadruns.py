@@ -21,6 +21,7 @@ from targets import (
     CONNECTIONS,
     ENDPOINT_LABELS,
     PASSWORD,
+    SIGN_IN_CONNECTIONS,
     USERNAME,
     Target,
     distinct_access_tokens,
@@ -37,6 +38,10 @@ SIGN_IN_MIN_SECONDS = 5
 
 def sign_in_seconds(seconds: int) -> int:
     return max(seconds, SIGN_IN_MIN_SECONDS)
+
+
+def connections_for(endpoint: str) -> int:
+    return SIGN_IN_CONNECTIONS if endpoint == "sign-in" else CONNECTIONS
 
 
 @dataclass(frozen=True)
@@ -107,12 +112,12 @@ def warm_up(target: Target, endpoint: str, generator: str) -> None:
     if endpoint in ("me-cycled", "me-distinct"):
         return
     target.warm_ups[endpoint] = load(
-        request_for(target, endpoint), WARMUP_SECONDS, CONNECTIONS, generator
+        request_for(target, endpoint), WARMUP_SECONDS, connections_for(endpoint), generator
     )
 
 
 def measure(target: Target, endpoint: str, seconds: int, generator: str, round_: int) -> None:
-    result = load(request_for(target, endpoint), seconds, CONNECTIONS, generator)
+    result = load(request_for(target, endpoint), seconds, connections_for(endpoint), generator)
     target.runs.setdefault(endpoint, []).append(result)
     mark = "" if result.clean else f"  <-- {result.errors} errors, {result.non2xx} non-2xx"
     label = ENDPOINT_LABELS[endpoint]

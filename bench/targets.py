@@ -40,6 +40,9 @@ USERNAME: Final = "bench"
 PASSWORD: Final = "benchmark-only-password"
 WORKERS: Final = 2
 CONNECTIONS: Final = 4
+# Sign-in keeps both workers busy hashing with one connection each; a connection more per worker
+# would only queue (Little's law: p50 = connections / rate), doubling every latency by waiting.
+SIGN_IN_CONNECTIONS: Final = WORKERS
 # Access tokens cycled by the "/me, distinct tokens" load: more than a worker's cache of verified
 # tokens holds (1,024 in ninja_simple_jwt/tokens.py), so every use is a first use there.
 DISTINCT_TOKENS: Final = 3000
