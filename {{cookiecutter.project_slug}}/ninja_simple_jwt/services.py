@@ -50,21 +50,13 @@ def authenticate_credentials(
     user: AbstractBaseUser | None
     if lookup_field == user_model.USERNAME_FIELD:
         user = authenticate(request, username=username, password=password)
+    elif (candidate := _account(username)) is None:
+        # Hash anyway, so an unknown account answers as slowly as a wrong password.
+        user_model().set_password(password)
+        user_login_failed.send(__name__, credentials={"username": username}, request=request)
+        user = None
     else:
-        try:
-            candidate = user_model._default_manager.get(**{lookup_field: username})
-        except (
-            ObjectDoesNotExist,
-            user_model.MultipleObjectsReturned,
-            ValueError,
-            ValidationError,
-        ):
-            # Hash anyway, so an unknown account answers as slowly as a wrong password.
-            user_model().set_password(password)
-            user_login_failed.send(__name__, credentials={"username": username}, request=request)
-            user = None
-        else:
-            user = authenticate(request, username=candidate.get_username(), password=password)
+        user = authenticate(request, username=candidate.get_username(), password=password)
     if user is None or not _is_active(user):
         raise InvalidCredentialsError()
     return user
@@ -76,7 +68,9 @@ def sign_in(request: HttpRequest, username: str, password: str) -> SignInTokens:
 
     ``AccountThrottledError`` when the account has had too many failures (``throttling``).
     """
-    stored = _stored_password(username)
+    # The hash stored before sign-in, which Django may replace (re-hash) while checking it.
+    account = _account(username)
+    stored = None if account is None else str(account.password)
     try:
         with account_attempts(username, request):
             user = authenticate_credentials(request, username, password)
@@ -89,19 +83,17 @@ def sign_in(request: HttpRequest, username: str, password: str) -> SignInTokens:
     return start_session(user, request)
 
 
-def _stored_password(username: str) -> str | None:
-    """The hash stored for ``username`` before sign-in, which may replace it (re-hash)."""
+def _account(username: str) -> AbstractBaseUser | None:
+    """The user whose field named by the ``USERNAME_FIELD`` setting is ``username``, or None."""
     user_model = get_user_model()
     lookup_field = get_jwt_settings().USERNAME_FIELD
     manager = user_model._default_manager
     try:
         if lookup_field == user_model.USERNAME_FIELD:
-            user = manager.get_by_natural_key(username)
-        else:
-            user = manager.get(**{lookup_field: username})
+            return manager.get_by_natural_key(username)
+        return manager.get(**{lookup_field: username})
     except (ObjectDoesNotExist, user_model.MultipleObjectsReturned, ValueError, ValidationError):
         return None
-    return str(user.password)
 
 
 @database_errors_as_503

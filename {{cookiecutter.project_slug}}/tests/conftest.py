@@ -51,6 +51,13 @@ def url(name: str) -> str:
     return reverse(f"{API_NAMESPACE}:{name}")
 
 
+def sign_in(client: Any, **credentials: str) -> Any:
+    """POST ``CREDENTIALS`` (with any field replaced) to the project's sign-in endpoint."""
+    return client.post(
+        url(SIGN_IN), {**CREDENTIALS, **credentials}, content_type="application/json"
+    )
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import caches
 from django.test import Client, override_settings
 
-from tests.conftest import CREDENTIALS, SIGN_IN, url
+from tests.conftest import sign_in
 
 REDIS_URL = os.environ.get("REDIS_URL")
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="set REDIS_URL to a Redis server")
@@ -24,10 +24,7 @@ def test_sign_in_throttling_counts_in_redis(client: Client, user: Any, settings:
         "KEY_PREFIX": f"test-{uuid.uuid4().hex}",  # this run's keys only, in a shared server
     }
     with override_settings(CACHES={"default": redis}):
-        statuses = [
-            client.post(url(SIGN_IN), CREDENTIALS, content_type="application/json").status_code
-            for _ in range(3)
-        ]
+        statuses = [sign_in(client).status_code for _ in range(3)]
         counted = caches["default"].get("ninja_simple_jwt:client:127.0.0.1")
     assert statuses == [200, 200, 429]
     assert len(counted) == 2

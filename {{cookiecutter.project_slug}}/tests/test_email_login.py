@@ -9,20 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 
-from tests.conftest import LOGIN, PASSWORD, SIGN_IN, create_user, url
-
-
-def sign_in(client: Client, login: str) -> Any:
-    return client.post(
-        url(SIGN_IN), {"username": login, "password": PASSWORD}, content_type="application/json"
-    )
+from tests.conftest import LOGIN, PASSWORD, create_user, sign_in
 
 
 @pytest.mark.parametrize("login", [LOGIN, LOGIN.upper(), "Ada@Example.COM"])
 def test_sign_in_matches_the_address_whatever_its_case(
     client: Client, user: Any, login: str
 ) -> None:
-    response = sign_in(client, login)
+    response = sign_in(client, username=login)
     assert response.status_code == 200, response.content
 
 

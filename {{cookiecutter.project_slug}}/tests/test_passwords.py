@@ -8,19 +8,13 @@ from django.contrib.auth.hashers import get_hasher, make_password
 from django.test import Client
 
 from config.settings import base
-from tests.conftest import CREDENTIALS, LOGIN, PASSWORD, SIGN_IN, create_user, url
+from tests.conftest import LOGIN, PASSWORD, create_user, sign_in
 
 
 @pytest.fixture
 def real_hashers(settings: Any) -> None:
     """The project's hashers (the test settings use a fast one)."""
     settings.PASSWORD_HASHERS = base.PASSWORD_HASHERS
-
-
-def sign_in(client: Client, **credentials: str) -> Any:
-    return client.post(
-        url(SIGN_IN), {**CREDENTIALS, **credentials}, content_type="application/json"
-    )
 
 
 @pytest.mark.django_db
