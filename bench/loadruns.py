@@ -56,7 +56,6 @@ class Cell:
     requests: int
     errors: int
     non2xx: int
-    clean: bool
 
     @classmethod
     def of(cls, runs: list[LoadResult], warm_up: LoadResult | None) -> Cell:
@@ -67,7 +66,6 @@ class Cell:
             requests=sum(run.requests for run in runs),
             errors=sum(run.errors for run in every),
             non2xx=sum(run.non2xx for run in every),
-            clean=all(run.clean for run in every),
         )
 
     @property

@@ -90,7 +90,6 @@ class Target:
     settings_module: str
     wsgi: str
     paths: dict[str, str]
-    hasher: str
     make_keys: str | None = None
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
@@ -204,8 +203,6 @@ NINJA_PATHS: Final = {
     "refresh": "/api/token/refresh",
     "sign-in": "/api/token/pair",
 }
-OURS_HASHER: Final = "Argon2id (OWASP: m=19 MiB, t=2, p=1)"
-DJANGO_HASHER: Final = "PBKDF2-SHA256 (Django's default)"
 
 
 def our_target(key: str, label: str, project: Path) -> Target:
@@ -221,7 +218,6 @@ def our_target(key: str, label: str, project: Path) -> Target:
         settings_module="config.settings.benchmark",
         wsgi="config.wsgi:application",
         paths=dict(OURS_PATHS),
-        hasher=OURS_HASHER,
         make_keys="make_rsa",  # keeps the hook's keys; makes them if the hook could not
     )
 
@@ -247,7 +243,6 @@ def peer_target(
         settings_module=f"{package}.{settings}",
         wsgi=f"{package}.wsgi:application",
         paths=paths,
-        hasher=DJANGO_HASHER,
         make_keys=make_keys,
     )
 
@@ -483,7 +478,8 @@ def distinct_access_tokens(target: Target, count: int = DISTINCT_TOKENS) -> tupl
     """``count`` distinct, valid access tokens of the benchmark user, from the server itself.
 
     One sign-in per connection, then each session's refresh tokens one after the other (the
-    normal rotation): every answer brings a new access token. Each is checked once on /me.
+    normal rotation): every answer brings a new access token. All must be distinct, and the
+    last one is checked on /me.
     """
     chains = CONNECTIONS
     per_chain = -(-count // chains)

@@ -1,4 +1,4 @@
--- bench/harness.py's wrk script: the request comes from the environment, and done() prints one
+-- bench/loadgen.py's wrk script: the request comes from the environment, and done() prints one
 -- JSON line (prefixed BENCH_RESULT) with the counts and latency percentiles in microseconds.
 --   BENCH_METHOD          GET or POST
 --   BENCH_BODY            a JSON body (sent with Content-Type: application/json), or empty

@@ -1,7 +1,8 @@
 """BENCHMARK ONLY: the settings every benchmark target shares. Never use them for a real site.
 
-bench/harness.py copies this module into each target's folder; each target's benchmark settings
-import it, so the three servers differ only in their auth code. What it changes, and why:
+bench/targets.py (our_target, peer_target) copies this module into each target's folder; each
+target's benchmark settings import it, so the five servers differ only in their auth code and
+their password hasher. What it changes, and why:
 
 - Nothing about password hashing: each target keeps its own default hasher (ours Argon2id as
   generated, the peers Django's PBKDF2), so sign-in is measured as each ships. The benchmark

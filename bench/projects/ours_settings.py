@@ -1,10 +1,10 @@
 """BENCHMARK ONLY: the baked project's settings for bench/run.sh. Never use them for a real site.
 
-bench/harness.py copies this file into the baked project as config/settings/benchmark.py. It is
-the project's own base settings (middleware, apps, NINJA_SIMPLE_JWT and PASSWORD_HASHERS as
-generated) with the shared benchmark-only changes of benchmark_only.py, and one more: the sign-in
-throttle stays on (its per-request cost is measured) but at a rate the load generator, one
-client, never reaches.
+bench/targets.py (our_target) copies this file into the baked project as
+config/settings/benchmark.py. It is the project's own base settings (middleware, apps,
+NINJA_SIMPLE_JWT and PASSWORD_HASHERS as generated) with the shared benchmark-only changes of
+benchmark_only.py, and one more: the sign-in throttle stays on (its per-request cost is
+measured) but at a rate the load generator, one client, never reaches.
 """
 
 import benchmark_only
