@@ -190,7 +190,12 @@ def next_steps(answers: Mapping[str, Any], keys: str, env_written: bool) -> str:
             else []
         ),
         "  python manage.py make_jwt_key && python manage.py migrate",
-        "  python manage.py createsuperuser   # someone to sign in as (the demo page needs one)",
+        "  python manage.py createsuperuser   # someone to sign in as"
+        + (
+            " (the demo page needs one)"
+            if answers.get("web_auth") and answers.get("demo_page")
+            else ""
+        ),
         "  python manage.py runserver",
         "Then read README.md, and run the tests with: pytest",
     ]
@@ -211,9 +216,8 @@ def next_steps(answers: Mapping[str, Any], keys: str, env_written: bool) -> str:
         lines += [
             "",
             "In production the signing keys come from the environment variables JWT_PRIVATE_KEY",
-            "and JWT_PUBLIC_KEY (PEM text; the files above are for development). Make a pair",
-            "for production with `python manage.py make_jwt_key` in an empty folder, or see",
-            "README.md, section Key storage: environment variables.",
+            "and JWT_PUBLIC_KEY (PEM text; the files above are for development). README.md,",
+            "section Key storage: environment variables, shows how to make a pair for production.",
         ]
     return "\n".join(lines)
 

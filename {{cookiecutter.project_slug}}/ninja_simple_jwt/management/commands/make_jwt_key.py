@@ -116,7 +116,8 @@ class Command(BaseCommand):
             f"  previous keys: {len(saved.kept_kids)} kept, "
             f"{len(saved.dropped_kids)} expired and dropped"
         )
-        self.stdout.write(
-            "Restart the app servers to sign with the new key at once; a running process "
-            "switches when it first meets a token with the new kid."
-        )
+        if not isinstance(key_storage("private"), SettingsKeyStorage):  # else: see below
+            self.stdout.write(
+                "Restart the app servers to sign with the new key at once; a running process "
+                "switches when it first meets a token with the new kid."
+            )
