@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -139,13 +139,21 @@ def stop(process: subprocess.Popen[Any]) -> None:
             process.wait()
 
 
+def runserver(port: int) -> list[str]:
+    """Django's runserver on 127.0.0.1:``port`` (the arguments after the interpreter)."""
+    return ["manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+
+
 def start_server(
-    project: Path, python: str, env: Mapping[str, str]
+    project: Path,
+    python: str,
+    env: Mapping[str, str],
+    command: Callable[[int], list[str]] = runserver,
 ) -> tuple[subprocess.Popen[Any], int]:
-    """Serve a baked project with Django's runserver on a free loopback port."""
+    """Serve a baked project on a free loopback port: ``python`` runs ``command(port)``."""
     port = free_port()
     process = subprocess.Popen(
-        [python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        [python, *command(port)],
         cwd=project,
         env=dict(env),
         stdout=subprocess.DEVNULL,

@@ -26,6 +26,8 @@ from typing import Any
 import pytest
 import yaml
 from conftest import bake, free_port, project_env, run, stop, wait_for_port
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from services import s3  # noqa: F401  (fixture)
 
 # The answers that change the container files: database x key storage, plus other API paths.
@@ -196,7 +198,7 @@ def tables(database: Path) -> set[str]:
         return {name for (name,) in rows}
 
 
-# --- (a) hadolint, (b) the Compose schema ---
+# --- hadolint and the Compose schema ---
 
 
 def test_hadolint_reports_nothing(baked: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
@@ -271,7 +273,7 @@ def test_compose_file_validates_and_wires_the_services(
     assert "PRIVATE KEY-----" not in text and "DJANGO_SECRET_KEY:" not in text
 
 
-# --- (d) no secret in the image ---
+# --- No secret in the image ---
 
 SECRET_PATHS = [
     ".env",
@@ -298,7 +300,7 @@ NEEDED_PATHS = [
 ]
 
 
-def test_no_secret_reaches_the_image(baked: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+def test_no_secret_reaches_the_image(baked: tuple[Path, dict[str, Any]], context: Path) -> None:
     project, _ = baked
     steps = instructions(project / "Dockerfile")
     for keyword, arguments in steps:
@@ -328,7 +330,6 @@ def test_no_secret_reaches_the_image(baked: tuple[Path, dict[str, Any]], tmp_pat
         assert is_ignored(relative, rules), f"{relative} would be sent to docker build"
     for relative in NEEDED_PATHS:
         assert not is_ignored(relative, rules), f"{relative} would be missing from the image"
-    context = build_context(project, tmp_path / "context")
     sent = {path.relative_to(context).as_posix() for path in context.rglob("*")}
     assert not {".env", "jwt-signing.pem", "jwt-signing.pub"} & sent
     slug = project.name
@@ -358,7 +359,7 @@ def test_build_commands_work_with_throw_away_values_only(
         if "==" in line and line[0].isalpha()
     }
     declared = tomllib.loads((context / "pyproject.toml").read_text())["project"]["dependencies"]
-    names = {re.split(r"[\[<>=]", requirement)[0].lower() for requirement in declared}
+    names = {canonicalize_name(Requirement(requirement).name) for requirement in declared}
     assert names <= pinned, names - pinned
     assert "--hash=sha256:" in locked
     assert not {"pytest", "ruff", "mypy"} & pinned
@@ -510,7 +511,8 @@ def test_image_command_serves_and_the_healthcheck_passes(
             pytest.fail(f"{error}\n{log.read_text()}")
         probed = subprocess.run(probe, env=probe_env, capture_output=True, timeout=60, check=False)
         assert probed.returncode == 0, probed.stderr.decode() + log.read_text()
-        # As a load balancer would see it: served by gunicorn, static files included.
+        # A Host outside the server's DJANGO_ALLOWED_HOSTS is refused: the probe, made to send
+        # not-allowed.example.net as its Host, fails.
         wrong_host = {**probe_env, "DJANGO_ALLOWED_HOSTS": "not-allowed.example.net"}
         refused = subprocess.run(probe, env=wrong_host, capture_output=True, timeout=60)
         assert refused.returncode != 0

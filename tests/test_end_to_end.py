@@ -15,9 +15,8 @@ import http.client
 import ipaddress
 import itertools
 import json
-import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
@@ -26,16 +25,7 @@ from typing import Any, ClassVar
 
 import jwt
 import pytest
-from conftest import (
-    NON_DEFAULT_PATHS,
-    bake,
-    free_port,
-    project_env,
-    run,
-    start_server,
-    stop,
-    wait_for_port,
-)
+from conftest import NON_DEFAULT_PATHS, bake, project_env, run, runserver, start_server, stop
 from services import postgres  # noqa: F401  (a fixture)
 
 USERNAME, PASSWORD = "ada", "correct horse battery staple"
@@ -115,8 +105,8 @@ class Site:
     def manage(self, *arguments: str) -> str:
         return run([self.python, "manage.py", *arguments], self.project, env=self.env).stdout
 
-    def serve(self) -> tuple[Any, Client]:
-        process, port = start_server(self.project, self.python, self.env)
+    def serve(self, command: Callable[[int], list[str]] = runserver) -> tuple[Any, Client]:
+        process, port = start_server(self.project, self.python, self.env, command)
         return process, Client(port)
 
     def public_key(self) -> bytes:
@@ -714,10 +704,13 @@ def test_rotation_keeps_old_tokens_and_reaches_running_processes(
 # The same project under an ASGI server: uvicorn and config/asgi.py, as the README says.
 
 
+def uvicorn(port: int) -> list[str]:
+    """uvicorn serving config/asgi.py on 127.0.0.1:``port`` (the arguments after python)."""
+    return ["-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+
+
 @pytest.fixture(scope="module")
-def asgi_server(
-    cookies_session: Any, project_python: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Client, Site]]:
+def asgi_server(cookies_session: Any, project_python: str) -> Iterator[tuple[Client, Site]]:
     site = make_site(
         cookies_session,
         project_python,
@@ -725,22 +718,9 @@ def asgi_server(
         **NON_DEFAULT_PATHS,
         **LIFETIMES,
     )
-    port = free_port()
-    log = tmp_path_factory.mktemp("uvicorn") / "uvicorn.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                *(project_python, "-m", "uvicorn", "config.asgi:application"),
-                *("--host", "127.0.0.1", "--port", str(port)),
-            ],
-            cwd=site.project,
-            env=site.env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    process, client = site.serve(uvicorn)
     try:
-        wait_for_port(port, process)
-        yield Client(port), site
+        yield client, site
     finally:
         stop(process)
 

@@ -27,6 +27,7 @@ from conftest import (
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from services import postgres, redis, s3  # noqa: F401  (fixtures)
 
 # Each combination: an id and the answers that differ from the defaults.
@@ -214,7 +215,7 @@ def test_uv_lock_matches_pyproject(
     names = [package["name"] for package in packages]
     assert names == sorted(names)
     own = [package for package in packages if package["source"] == {"editable": "."}]
-    assert [package["name"] for package in own] == [re.sub(r"[-_.]+", "-", name).lower()]
+    assert [package["name"] for package in own] == [canonicalize_name(name)]
     for package in packages:
         if package not in own:
             files = [*package.get("wheels", []), *filter(None, [package.get("sdist")])]
