@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -38,6 +37,7 @@ from ninja_simple_jwt.schemas import (
 from ninja_simple_jwt.services import sign_in
 from ninja_simple_jwt.sessions import end_session, refresh_session
 from ninja_simple_jwt.throttling import AccountThrottledError, SignInRateThrottle
+from ninja_simple_jwt.tokens import MintedToken
 
 __all__ = ["json_body", "mobile_auth_router", "too_many_attempts", "web_auth_router"]
 
@@ -169,14 +169,15 @@ def mobile_sign_out(
     return response
 
 
-def _set_refresh_cookie(response: HttpResponse, value: str, expires_at: int) -> None:
-    """Set (or, with an expiry in the past, delete) the cookie with its one set of attributes."""
+def _set_refresh_cookie(response: HttpResponse, token: MintedToken | None) -> None:
+    """Set the cookie to ``token`` (``None`` deletes it) with its one set of attributes. Its
+    Max-Age is the token's own lifetime, ``exp - iat``: no second reading of the clock."""
     jwt_settings = get_jwt_settings()
     response.set_cookie(
         jwt_settings.JWT_REFRESH_COOKIE_NAME,
-        value,
-        max_age=max(expires_at - int(time.time()), 0),
-        expires=None if expires_at else "Thu, 01 Jan 1970 00:00:00 GMT",
+        "" if token is None else token.token,
+        max_age=0 if token is None else token.expires_at - token.claims["iat"],
+        expires="Thu, 01 Jan 1970 00:00:00 GMT" if token is None else None,
         path=jwt_settings.WEB_REFRESH_COOKIE_PATH,
         secure=jwt_settings.WEB_REFRESH_COOKIE_SECURE,
         httponly=jwt_settings.WEB_REFRESH_COOKIE_HTTP_ONLY,
@@ -213,7 +214,7 @@ def web_sign_in(
         tokens = sign_in(request, payload.username, payload.password)
     except AccountThrottledError as exc:
         return too_many_attempts(exc)
-    _set_refresh_cookie(response, tokens.refresh.token, tokens.refresh.expires_at)
+    _set_refresh_cookie(response, tokens.refresh)
     return AccessTokenResponse(access=tokens.access.token)
 
 
@@ -229,7 +230,7 @@ def web_sign_in(
 def web_token_refresh(request: HttpRequest, response: HttpResponse) -> AccessTokenResponse:
     tokens = refresh_session(_refresh_cookie(request), request)
     if tokens.refresh is not None:
-        _set_refresh_cookie(response, tokens.refresh.token, tokens.refresh.expires_at)
+        _set_refresh_cookie(response, tokens.refresh)
     return AccessTokenResponse(access=tokens.access.token)
 
 
@@ -244,7 +245,7 @@ def web_token_refresh(request: HttpRequest, response: HttpResponse) -> AccessTok
 @decorate_view(_same_site_origin)
 def web_sign_out(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     end_session(_refresh_cookie(request), request)
-    _set_refresh_cookie(response, "", expires_at=0)
+    _set_refresh_cookie(response, None)
     # Returning the response itself gives a bodiless 204 on every django-ninja 1.x.
     response.status_code = 204
     return response

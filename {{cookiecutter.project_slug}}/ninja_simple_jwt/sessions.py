@@ -15,6 +15,7 @@ import ipaddress
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -108,19 +109,22 @@ def keep_sessions_after_rehash(user: Any, stored: str) -> None:
         ).update(password_fingerprint=password_fingerprint(user))
 
 
-def _tokens(session: Session, user: Any) -> SignInTokens:
-    """A refresh token with the session's current jti and expiry, and an access token."""
-    # Token times are seconds from time.time(); the session's own follow USE_TZ.
-    remaining = (session.expires_at - timezone.now()).total_seconds()
+def _tokens(session: Session, user: Any, now: datetime) -> SignInTokens:
+    """A refresh token with the session's current jti and expiry, and an access token, both
+    issued at ``now``: the one reading of the clock their times (and the cookie's) come from."""
+    # Token times are whole seconds since the epoch; the session's datetimes follow USE_TZ.
+    issued_at = int(time.time())
+    remaining = round((session.expires_at - now).total_seconds())
     return SignInTokens(
         refresh=mint_token(
             user,
             "refresh",
             session_id=session.public_id,
             jti=session.refresh_jti,
-            expires_at=int(time.time()) + round(remaining),
+            issued_at=issued_at,
+            expires_at=issued_at + remaining,
         ),
-        access=mint_token(user, "access", session_id=session.public_id),
+        access=mint_token(user, "access", session_id=session.public_id, issued_at=issued_at),
     )
 
 
@@ -139,7 +143,7 @@ def start_session(user: Any, request: HttpRequest | None = None) -> SignInTokens
         password_fingerprint=password_fingerprint(user),
     )
     audit("sign_in", request, session=session)
-    return _tokens(session, user)
+    return _tokens(session, user, now)
 
 
 def _refusal(session: Session) -> Session.RevokedReason | None:
@@ -236,7 +240,7 @@ def refresh_session(
             for field, value in rotated.items():
                 setattr(session, field, value)
             audit("refresh", request, session=session)
-            tokens = _tokens(session, user)
+            tokens = _tokens(session, user, now)
             return Refreshed(access=tokens.access, refresh=tokens.refresh)
         session.refresh_from_db()  # another request rotated it a moment ago
         if session.revoked_at is not None:
@@ -250,7 +254,7 @@ def refresh_session(
     if not is_retry:
         _reuse(session, request)
     audit("refresh_retry", request, session=session)
-    tokens = _tokens(session, user)
+    tokens = _tokens(session, user, now)
     return Refreshed(access=tokens.access, refresh=tokens.refresh)
 
 

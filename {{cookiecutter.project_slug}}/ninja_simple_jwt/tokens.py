@@ -67,18 +67,20 @@ def mint_token(
     *,
     session_id: str,
     jti: str | None = None,
+    issued_at: int | None = None,
     expires_at: int | None = None,
 ) -> MintedToken:
     """Sign a new token of ``token_type`` of session ``session_id``, with the user's claims.
 
-    ``jti`` and ``expires_at`` default to a random id and the setting's lifetime from now.
+    ``jti``, ``issued_at`` and ``expires_at`` default to a random id, now and the setting's
+    lifetime from ``issued_at``.
     """
     jwt_settings = get_jwt_settings()
     lifetime = {
         "access": jwt_settings.JWT_ACCESS_TOKEN_LIFETIME,
         "refresh": jwt_settings.JWT_REFRESH_TOKEN_LIFETIME,
     }[token_type]
-    issued_at = int(time.time())
+    issued_at = int(time.time()) if issued_at is None else issued_at
     claims = {
         **user_claims(user),
         "sid": session_id,
@@ -196,9 +198,10 @@ def _is_canonical(segment: str) -> bool:
 
 
 def _claims_have_our_types(claims: dict[str, Any]) -> bool:
-    """Types PyJWT tolerates and we do not: it accepts "exp": "123" as a number."""
+    """Types PyJWT tolerates and we do not: it casts "exp": "123" or "nbf": false to a number.
+    RFC 7519: a NumericDate is a JSON number; ours are whole seconds."""
     return (
-        all(type(claims[name]) is int for name in ("exp", "iat"))
+        all(type(claims.get(name, 0)) is int for name in ("exp", "iat", "nbf"))
         and all(isinstance(claims[name], str) and claims[name] for name in ("jti", "sid"))
         and claims["token_type"] in ("access", "refresh")
         and (type(claims["user_id"]) is int or isinstance(claims["user_id"], str))

@@ -280,6 +280,10 @@ FORGERIES = [
     # SECURITY.md 7: not valid yet.
     pytest.param(issued_in_the_future, id="iat-in-future"),
     pytest.param(lambda forge: forge.with_claims(nbf=int(time.time()) + HOUR), id="nbf-future"),
+    # A NumericDate is a JSON number; PyJWT would cast these with int().
+    pytest.param(lambda forge: forge.with_claims(nbf="0"), id="nbf-string"),
+    pytest.param(lambda forge: forge.with_claims(nbf=False), id="nbf-bool"),
+    pytest.param(lambda forge: forge.with_claims(nbf=0.5), id="nbf-float"),
     # SECURITY.md 8: no or an unknown token type (the other type: see below).
     pytest.param(lambda forge: forge.with_claims(token_type=None), id="token-type-missing"),
     pytest.param(lambda forge: forge.with_claims(token_type="admin"), id="token-type-unknown"),
