@@ -2,7 +2,8 @@
 
 The suite signs with the app tests' throw-away keys (``signing_keys``, made once per run in a
 temporary folder by the real ``make_jwt_key``): it never reads or writes the project's own keys, and
-it passes on a fresh clone or in CI where those keys do not exist.
+it passes on a fresh clone or in CI where those keys do not exist. Time is the app tests' one fake
+clock (``clock``): it stands still unless a test moves it.
 """
 
 from typing import Any
@@ -12,8 +13,10 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from ninja_simple_jwt.sessions import start_session
 from ninja_simple_jwt.tests.conftest import (  # noqa: F401 - fixtures shared with the app's tests
+    clock,
     empty_cache,
     signing_keys,
+    stopped_time,
 )
 
 PASSWORD = "correct horse battery staple"

@@ -4,16 +4,19 @@ They run against the app's own URLconf (``urls.py`` here): the routers at the li
 default paths, whatever the project mounts, so these tests are the same in every project. Users
 sign in with ``LOGIN`` in the field that the ``USERNAME_FIELD`` setting names. Tokens are signed
 with throw-away keys made once per run in a temporary folder by the real ``make_jwt_key``: the
-project's own keys are never read or written.
+project's own keys are never read or written. Every test runs on one fake clock (``clock``):
+time stands still at ``NOW`` unless the test moves it, so no test depends on the wall clock.
 """
 
 import io
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
@@ -34,6 +37,8 @@ UNAUTHORIZED = {"detail": "Unauthorized"}
 INVALID_TOKEN = {"detail": "Invalid or expired token."}
 # Where tests/urls.py mounts the web router: the refresh cookie's path.
 WEB_AUTH_PATH = "/api/auth/web"
+# The instant every test starts at (half a second past: a second boundary is never near).
+NOW = datetime(2030, 1, 1, 12, 0, 0, 500_000, tzinfo=UTC)
 
 
 def create_user(login: str = LOGIN, password: str = PASSWORD, **fields: Any) -> Any:
@@ -82,6 +87,21 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stopped_time() -> Iterator[time_machine.Traveller]:
+    """``time.time()``, ``datetime.now()`` and so Django's ``timezone.now()`` and PyJWT's
+    checks read a fake clock for the whole run, fixtures included."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def clock(stopped_time: time_machine.Traveller) -> time_machine.Traveller:
+    """The one clock of every test: ``NOW`` until the test moves it, ``clock.shift(seconds)``."""
+    stopped_time.move_to(NOW)
+    return stopped_time
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -43,7 +43,7 @@ from ninja_simple_jwt.keys.algorithms import (
 )
 from ninja_simple_jwt.keys.cache import key_cache
 from ninja_simple_jwt.keys.storage import key_storage, read_bytes
-from ninja_simple_jwt.tests.conftest import make_keys, mint, use_keys
+from ninja_simple_jwt.tests.conftest import LOGIN, NOW, PASSWORD, make_keys, mint, url, use_keys
 from ninja_simple_jwt.tests.forgery import (
     b64url,
     b64url_decode,
@@ -513,23 +513,24 @@ def valid_from(seconds: int) -> Times:
 @pytest.mark.parametrize(
     ("leeway", "times", "accepted"),
     [
-        # Margins far from the edge, so a slow run cannot cross it.
-        pytest.param(10, expired_since(3), True, id="10s-exp-3s-past"),
-        pytest.param(10, expired_since(25), False, id="10s-exp-25s-past"),
-        pytest.param(10, issued_in(3), True, id="10s-iat-3s-ahead"),
-        pytest.param(10, issued_in(25), False, id="10s-iat-25s-ahead"),
-        pytest.param(10, valid_from(3), True, id="10s-nbf-3s-ahead"),
-        pytest.param(10, valid_from(25), False, id="10s-nbf-25s-ahead"),
+        # The clock stands still half a second past NOW's whole second: each pair is one
+        # second on either side of the edge (PyJWT compares against the fractional time).
+        pytest.param(10, expired_since(9), True, id="10s-exp-9s-past"),
+        pytest.param(10, expired_since(10), False, id="10s-exp-10s-past"),
+        pytest.param(10, issued_in(10), True, id="10s-iat-10s-ahead"),
+        pytest.param(10, issued_in(11), False, id="10s-iat-11s-ahead"),
+        pytest.param(10, valid_from(10), True, id="10s-nbf-10s-ahead"),
+        pytest.param(10, valid_from(11), False, id="10s-nbf-11s-ahead"),
         # Longer, yet shorter than the shortest access lifetime a project can have (1 minute).
-        pytest.param(30, expired_since(20), True, id="30s-exp-20s-past"),
-        pytest.param(30, expired_since(45), False, id="30s-exp-45s-past"),
-        pytest.param(30, issued_in(20), True, id="30s-iat-20s-ahead"),
-        pytest.param(30, issued_in(45), False, id="30s-iat-45s-ahead"),
-        pytest.param(30, valid_from(20), True, id="30s-nbf-20s-ahead"),
-        pytest.param(30, valid_from(45), False, id="30s-nbf-45s-ahead"),
-        pytest.param(0, expired_since(3), False, id="0s-exp-3s-past"),
-        pytest.param(0, issued_in(3), False, id="0s-iat-3s-ahead"),
-        pytest.param(0, valid_from(3), False, id="0s-nbf-3s-ahead"),
+        pytest.param(30, expired_since(29), True, id="30s-exp-29s-past"),
+        pytest.param(30, expired_since(30), False, id="30s-exp-30s-past"),
+        pytest.param(30, issued_in(30), True, id="30s-iat-30s-ahead"),
+        pytest.param(30, issued_in(31), False, id="30s-iat-31s-ahead"),
+        pytest.param(30, valid_from(30), True, id="30s-nbf-30s-ahead"),
+        pytest.param(30, valid_from(31), False, id="30s-nbf-31s-ahead"),
+        pytest.param(0, expired_since(0), False, id="0s-exp-now"),
+        pytest.param(0, issued_in(1), False, id="0s-iat-1s-ahead"),
+        pytest.param(0, valid_from(1), False, id="0s-nbf-1s-ahead"),
     ],
 )
 def test_leeway_for_clock_skew(
@@ -706,9 +707,24 @@ def test_token_times_do_not_depend_on_time_zone_settings(
         "refresh": jwt_settings.JWT_REFRESH_TOKEN_LIFETIME,
     }
     for token_type, lifetime in lifetimes.items():
-        issued_after = int(time.time())
         token = mint(user, token_type)
         claims = claims_of(token)
-        assert issued_after <= claims["iat"] <= time.time()
+        assert claims["iat"] == int(NOW.timestamp())
         assert claims["exp"] - claims["iat"] == lifetime.total_seconds()
         assert verify_token(token, token_type)["iat"] == claims["iat"]
+
+
+def test_a_session_s_token_times_come_from_one_reading_of_the_clock(
+    client: Any, user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refresh cookie's Max-Age is the token's ``exp - iat``: the same lifetime even when
+    the clock crosses a second between two readings (here every reading moves it 0.6 s)."""
+    readings = iter(range(10_000))
+    monkeypatch.setattr(time, "time", lambda: NOW.timestamp() + 0.6 * next(readings))
+    response = client.post(
+        url("web_signin"), {"username": LOGIN, "password": PASSWORD}, "application/json"
+    )
+    cookie = response.cookies[get_jwt_settings().JWT_REFRESH_COOKIE_NAME]
+    lifetime = get_jwt_settings().JWT_REFRESH_TOKEN_LIFETIME.total_seconds()
+    claims = claims_of(cookie.value)
+    assert int(cookie["max-age"]) == claims["exp"] - claims["iat"] == lifetime
