@@ -6,7 +6,10 @@ everything a baked project needs (requirements/tests.txt), so no bake installs a
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
+import itertools
+import json
 import os
 import secrets
 import socket
@@ -14,11 +17,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
+from http.cookies import Morsel, SimpleCookie
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
@@ -93,14 +100,28 @@ def run(
     return result
 
 
-def create_user_command(username: str, password: str) -> list[str]:
-    """manage.py arguments that create a user who signs in with ``username`` and ``password``."""
-    return [
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_user(username={username!r}, password={password!r})",
-    ]
+def create_users_command(password: str, *usernames: str) -> list[str]:
+    """manage.py arguments that create users who sign in with their username and ``password``."""
+    code = "from django.contrib.auth import get_user_model as model\nfor name in {!r}:\n"
+    code += "    model().objects.create_user(username=name, password={!r})"
+    return ["shell", "-c", code.format(usernames, password)]
+
+
+def assert_key_pair(private_pem: bytes, public_pem: bytes, algorithm: str) -> None:
+    """One key pair of the algorithm's kind in PKCS#8 and SubjectPublicKeyInfo PEM, as
+    make_jwt_key and the post-generation hook write them."""
+    assert private_pem.startswith(b"-----BEGIN PRIVATE KEY-----\n")
+    assert public_pem.startswith(b"-----BEGIN PUBLIC KEY-----\n")
+    private_key = serialization.load_pem_private_key(private_pem, password=None)
+    kinds = {"RS256": rsa.RSAPrivateKey, "ES256": ec.EllipticCurvePrivateKey}
+    assert isinstance(private_key, kinds.get(algorithm, ed25519.Ed25519PrivateKey)), algorithm
+    if isinstance(private_key, rsa.RSAPrivateKey):
+        assert private_key.key_size == 2048
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        assert private_key.curve.name == "secp256r1"
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_key = serialization.load_pem_public_key(public_pem)
+    assert private_key.public_key().public_bytes(*spki) == public_key.public_bytes(*spki)
 
 
 def bake(cookies: Any, **answers: Any) -> Path:
@@ -144,27 +165,112 @@ def runserver(port: int) -> list[str]:
     return ["manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
 
 
+def uvicorn(port: int) -> list[str]:
+    """uvicorn serving config/asgi.py on 127.0.0.1:``port``, as the project's README says."""
+    return ["-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def gunicorn(workers: int) -> Callable[[int], list[str]]:
+    """gunicorn as production runs it: ``workers`` processes of two threads each."""
+    return lambda port: [
+        *("-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"),
+        *("--workers", str(workers), "--worker-class", "gthread", "--threads", "2"),
+        *("--graceful-timeout", "5"),
+    ]
+
+
 def start_server(
     project: Path,
     python: str,
     env: Mapping[str, str],
     command: Callable[[int], list[str]] = runserver,
+    log: Path | None = None,
 ) -> tuple[subprocess.Popen[Any], int]:
-    """Serve a baked project on a free loopback port: ``python`` runs ``command(port)``."""
+    """Serve a baked project on a free loopback port: ``python`` runs ``command(port)``; its
+    output goes to ``log`` (shown if it does not start) or nowhere. Returns once it answers."""
     port = free_port()
-    process = subprocess.Popen(
-        [python, *command(port)],
-        cwd=project,
-        env=dict(env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with open(log or os.devnull, "wb") as output:
+        process = subprocess.Popen(
+            [python, *command(port)],
+            cwd=project,
+            env=dict(env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        wait_for_port(port, process)
+        wait_for_port(port, process, timeout=60)
+        # gunicorn listens before its workers boot: the first answer is the sign of life.
+        Client(port).request("GET", "/")
+    except Exception as error:
+        stop(process)
+        raise AssertionError(f"the server did not start:\n{log_tail(log)}") from error
     except BaseException:
         stop(process)
         raise
     return process, port
+
+
+def log_tail(log: Path | None) -> str:
+    return log.read_text(errors="replace")[-4000:] if log else ""
+
+
+class Response(NamedTuple):
+    status: int
+    headers: http.client.HTTPMessage
+    body: Any  # the JSON decoded, or the bytes of any other answer
+
+
+class Client:
+    """JSON over HTTP to a server on loopback; ``headers`` go with every request."""
+
+    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
+        self.port, self.headers = port, headers or {}
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> Response:
+        """``body`` goes as JSON (bytes as they are), with its content type."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        payload = body if body is None or isinstance(body, bytes) else json.dumps(body)
+        sent = {"Content-Type": "application/json"} if body is not None else {}
+        try:
+            connection.request(method, path, payload, {**sent, **self.headers, **(headers or {})})
+            response = connection.getresponse()
+            raw = response.read()
+        finally:
+            connection.close()
+        is_json = response.headers.get("Content-Type", "").startswith("application/json")
+        return Response(
+            response.status, response.headers, json.loads(raw) if raw and is_json else raw
+        )
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def kid_of(token: str) -> str:
+    return str(jwt.get_unverified_header(token)["kid"])
+
+
+def refresh_cookie(headers: http.client.HTTPMessage, name: str = "refresh") -> Morsel[str]:
+    """The one cookie an answer sets, which must be the refresh cookie ``name``."""
+    set_cookies = headers.get_all("Set-Cookie") or []
+    assert len(set_cookies) == 1, set_cookies
+    cookie: SimpleCookie = SimpleCookie()
+    cookie.load(set_cookies[0])
+    assert list(cookie) == [name], set_cookies
+    return cookie[name]
+
+
+# Client addresses that no other request used (TEST-NET-2 and beyond): behind a server that
+# trusts one proxy's X-Forwarded-For (DJANGO_NUM_PROXIES=1), each has its own sign-in budget.
+_ADDRESSES = (f"198.51.{n // 250}.{n % 250 + 1}" for n in itertools.count())
+
+
+def from_new_address() -> dict[str, str]:
+    return {"X-Forwarded-For": next(_ADDRESSES)}
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import functools
 import html
-import http.cookies
 import http.server
 import json
 import os
 import threading
-import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,10 +25,11 @@ import pytest
 from conftest import (
     NON_DEFAULT_PATHS,
     TEMPLATE_DIR,
+    Client,
     bake,
-    create_user_command,
-    free_port,
+    create_users_command,
     project_env,
+    refresh_cookie,
     run,
     start_server,
     stop,
@@ -53,6 +53,8 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 15_000  # every wait of the browser is bounded by this
 
 USERNAME, PASSWORD = "ada", "correct horse battery staple"
+ACCOUNT_USER = "grace"  # the account test's alone: the sessions listed are that test's own
+ATTACKER = "mallory"  # a user of the site, who wants the victim's browser signed in as her
 API = "/v1"
 WEB = "/v1/session"  # the web router's mount, and the refresh cookie's Path
 SIGN_IN, REFRESH, SIGN_OUT = f"{WEB}/sign-in", f"{WEB}/token-refresh", f"{WEB}/sign-out"
@@ -111,37 +113,40 @@ class Site:
     def manage(self, *arguments: str) -> None:
         run([self.python, "manage.py", *arguments], self.project, env=self.env)
 
-    def serve(self, settings_module: str = "config.settings.local") -> str:
-        """Start a server; its base URL, by host name, so that other localhost ports are
-        the same site."""
-        env = {**self.env, "DJANGO_SETTINGS_MODULE": settings_module}
+    def serve(self, name: str = "local", **jwt_settings: Any) -> str:
+        """Start a server with the local settings, ``jwt_settings`` over its NINJA_SIMPLE_JWT in
+        a settings module ``name``; its base URL, by host name: other localhost ports are the
+        same site."""
+        if jwt_settings:
+            (self.project / "config" / "settings" / f"{name}.py").write_text(
+                "from .local import *  # noqa: F403\nfrom .local import NINJA_SIMPLE_JWT\n"
+                f"NINJA_SIMPLE_JWT = {{**NINJA_SIMPLE_JWT, **{jwt_settings!r}}}\n"
+            )
+        env = {**self.env, "DJANGO_SETTINGS_MODULE": f"config.settings.{name}"}
         process, port = start_server(self.project, self.python, env)
         self.processes.append(process)
         return f"http://localhost:{port}"
-
-    def public_key(self) -> bytes:
-        return (self.project / "jwt-signing.pub").read_bytes()
-
-
-class StaticOrigin:
-    """A tiny static site on its own port: the origin of a front end that calls the API."""
-
-    def __init__(self, directory: Path) -> None:
-        handler = functools.partial(QuietHandler, directory=str(directory))
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+@contextmanager
+def static_origin(directory: Path) -> Iterator[int]:
+    """A tiny static site of ``directory`` on a port of its own, the origin of a front end that
+    calls the API; its port."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -154,29 +159,27 @@ def spa_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def spa(spa_directory: Path) -> Iterator[StaticOrigin]:
-    """The front end whose origins the API allows: http://localhost:<port> (same site as the
-    API) and http://127.0.0.1:<port> (another site)."""
-    origin = StaticOrigin(spa_directory)
-    yield origin
-    origin.close()
+def spa(spa_directory: Path) -> Iterator[int]:
+    """The port of the front end whose origins the API allows: http://localhost:<port> (same
+    site as the API) and http://127.0.0.1:<port> (another site)."""
+    with static_origin(spa_directory) as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
-def stranger(spa_directory: Path) -> Iterator[StaticOrigin]:
-    """A front end on an origin that the API does not list (same site, another port)."""
-    origin = StaticOrigin(spa_directory)
-    yield origin
-    origin.close()
+def stranger(spa_directory: Path) -> Iterator[int]:
+    """The port of pages on an origin that the API does not list: a stranger's front end, or
+    an attacker's."""
+    with static_origin(spa_directory) as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
-def site(cookies_session: Any, project_python: str, spa: StaticOrigin) -> Iterator[Site]:
+def site(cookies_session: Any, project_python: str, spa: int) -> Iterator[Site]:
     project = bake(cookies_session, **NON_DEFAULT_PATHS)
-    origins = [f"http://localhost:{spa.port}", f"http://127.0.0.1:{spa.port}"]
-    baked = Site(project, project_python, origins)
+    baked = Site(project, project_python, [f"http://localhost:{spa}", f"http://127.0.0.1:{spa}"])
     baked.manage("migrate", "--verbosity", "0")
-    baked.manage(*create_user_command(USERNAME, PASSWORD))
+    baked.manage(*create_users_command(PASSWORD, USERNAME, ACCOUNT_USER, ATTACKER))
     try:
         yield baked
     finally:
@@ -203,27 +206,6 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-class Recorder:
-    """Every request a browser context sends, to read back the headers that really went out."""
-
-    def __init__(self) -> None:
-        self.requests: list[Any] = []
-
-    def __call__(self, request: Any) -> None:
-        self.requests.append(request)
-
-    def mark(self) -> int:
-        return len(self.requests)
-
-    def sent(self, since: int = 0) -> list[tuple[str, str, str]]:
-        """(method, path, Cookie header or "") of each request sent since ``mark()``."""
-        result = []
-        for request in self.requests[since:]:
-            headers = request.all_headers()
-            result.append((request.method, urlsplit(request.url).path, headers.get("cookie", "")))
-        return result
-
-
 def new_context(browser: Any, **options: Any) -> Any:
     """A fresh browser profile (no cookies), every wait bounded."""
     browser_context = browser.new_context(viewport={"width": 1000, "height": 900}, **options)
@@ -243,27 +225,27 @@ def context(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def recorder(context: Any) -> Recorder:
-    recording = Recorder()
-    context.on("request", recording)
-    return recording
+def sent(context: Any) -> list[Any]:
+    """Every request the browser context sends, to read the headers that really went out."""
+    requests: list[Any] = []
+    context.on("request", requests.append)
+    return requests
 
 
 @pytest.fixture
-def page(context: Any, recorder: Recorder) -> Any:
+def page(context: Any, sent: list[Any]) -> Any:
     return context.new_page()
 
 
-@pytest.fixture
-def csp_violations(page: Any) -> list[str]:
-    """What the browser reported blocking under a Content-Security-Policy."""
+def csp_reports(page: Any) -> list[str]:
+    """What the browser reports blocking under a Content-Security-Policy, from now on."""
     reports: list[str] = []
-
-    def listen(message: Any) -> None:
-        if "Content Security Policy" in message.text:
-            reports.append(message.text)
-
-    page.on("console", listen)
+    page.on(
+        "console",
+        lambda message: (
+            reports.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     return reports
 
 
@@ -284,6 +266,11 @@ def act(page: Any, action: Callable[[], None]) -> None:
 def open_demo(page: Any, api: str) -> None:
     page.goto(f"{api}/demo/")
     # The page's first action is a refresh with whatever cookie the browser holds.
+    page.wait_for_selector('body[data-actions="1"]', state="attached")
+
+
+def reload(page: Any) -> None:
+    page.reload()
     page.wait_for_selector('body[data-actions="1"]', state="attached")
 
 
@@ -309,18 +296,20 @@ def refresh_cookies(context: Any) -> list[dict[str, Any]]:
     return [cookie for cookie in context.cookies() if cookie["name"] == COOKIE]
 
 
-def cookie_destinations(sent: list[tuple[str, str, str]]) -> dict[str, set[str]]:
-    """Request paths split by whether the refresh cookie went with them."""
+def cookie_destinations(requests: list[Any]) -> dict[str, set[str]]:
+    """The paths of ``requests`` split by whether the refresh cookie went with them."""
     split: dict[str, set[str]] = {"with": set(), "without": set()}
-    for _, path, cookie_header in sent:
-        carried = any(part.strip().startswith(f"{COOKIE}=") for part in cookie_header.split(";"))
-        split["with" if carried else "without"].add(path)
+    for request in requests:
+        cookies = request.all_headers().get("cookie", "").split(";")
+        carried = any(part.strip().startswith(f"{COOKIE}=") for part in cookies)
+        split["with" if carried else "without"].add(urlsplit(request.url).path)
     return split
 
 
 def test_sign_in_on_the_demo_page_keeps_the_refresh_token_from_script(
-    context: Any, page: Any, csp_violations: list[str], api: str, site: Site, tmp_path: Path
+    context: Any, page: Any, api: str, site: Site, tmp_path: Path
 ) -> None:
+    csp_violations = csp_reports(page)
     open_demo(page, api)
     assert state(page) == "signed-out"  # no cookie yet: the refresh on load got a 401
     assert page.get_attribute("#result", "data-status") == "401"
@@ -336,7 +325,9 @@ def test_sign_in_on_the_demo_page_keeps_the_refresh_token_from_script(
     assert cookie["httpOnly"] is True
     assert cookie["sameSite"] == "Strict"
     assert cookie["path"] == WEB
-    verified = jwt.decode(cookie["value"], site.public_key(), algorithms=["RS256"])
+    verified = jwt.decode(
+        cookie["value"], (site.project / "jwt-signing.pub").read_bytes(), algorithms=["RS256"]
+    )
     assert verified["token_type"] == "refresh"
 
     # ... and script cannot see it: not in document.cookie, nor in what the page shows.
@@ -365,50 +356,40 @@ def test_sign_in_on_the_demo_page_keeps_the_refresh_token_from_script(
     assert target.read_bytes().startswith(b"\x89PNG")
 
 
-def test_a_reload_rotates_the_refresh_cookie(context: Any, page: Any, api: str) -> None:
-    open_demo(page, api)
-    sign_in(page)
-    [before] = refresh_cookies(context)
-
-    page.reload()
-    page.wait_for_selector('body[data-actions="1"]', state="attached")
-    assert state(page) == "signed-in"
-    assert page.get_attribute("#result", "data-status") == "200"
-    # The refresh on load answered a new refresh token, which replaced the cookie in place.
-    [after] = refresh_cookies(context)
-    assert after["value"] != before["value"]
-    assert (after["path"], after["httpOnly"], after["sameSite"]) == (WEB, True, "Strict")
-
-    act(page, lambda: page.click("#call-me"))
-    assert page.get_attribute("#result", "data-status") == "200"
-
-
-def test_reload_gets_a_new_access_token_with_the_cookie_alone(
-    page: Any, recorder: Recorder, api: str
+def test_a_reload_refreshes_with_the_cookie_alone_and_sign_out_ends_the_session(
+    context: Any, page: Any, sent: list[Any], api: str
 ) -> None:
     open_demo(page, api)
     sign_in(page)
-    before = shown_claims(page)
+    [cookie_before], claims_before = refresh_cookies(context), shown_claims(page)
 
-    since = recorder.mark()
-    page.reload()
-    page.wait_for_selector('body[data-actions="1"]', state="attached")
-    # The old access token died with the page; the refresh on load made a new one.
+    since = len(sent)
+    reload(page)
+    # The old access token died with the page; the refresh on load made a new one, sending
+    # nothing but the cookie, and its answer replaced the cookie in place.
     assert state(page) == "signed-in"
-    after = shown_claims(page)
-    assert after["jti"] != before["jti"]
-    assert after["user_id"] == before["user_id"]
-    assert after["token_type"] == "access"
-
-    refreshes = [r for r in recorder.requests[since:] if urlsplit(r.url).path == REFRESH]
-    assert len(refreshes) == 1
-    headers = refreshes[0].all_headers()
-    assert "authorization" not in headers  # nothing but the cookie
-    assert f"{COOKIE}=" in headers.get("cookie", "")
-    assert refreshes[0].post_data in (None, "")
-
+    claims = shown_claims(page)
+    assert claims["jti"] != claims_before["jti"]
+    assert (claims["user_id"], claims["token_type"]) == (claims_before["user_id"], "access")
+    [refreshed] = [r for r in sent[since:] if urlsplit(r.url).path == REFRESH]
+    headers = refreshed.all_headers()
+    assert "authorization" not in headers and f"{COOKIE}=" in headers.get("cookie", "")
+    assert refreshed.post_data in (None, "")
+    [cookie] = refresh_cookies(context)
+    assert cookie["value"] != cookie_before["value"]
+    assert (cookie["path"], cookie["httpOnly"], cookie["sameSite"]) == (WEB, True, "Strict")
     act(page, lambda: page.click("#call-me"))
     assert page.get_attribute("#result", "data-status") == "200"
+
+    act(page, lambda: page.click("#sign-out"))
+    assert page.get_attribute("#result", "data-status") == "204"
+    assert state(page) == "signed-out"
+    assert refresh_cookies(context) == []
+    since = len(sent)
+    act(page, lambda: page.click("#refresh"))
+    assert page.get_attribute("#result", "data-status") == "401"
+    assert cookie_destinations(sent[since:])["with"] == set()
+    reload_signed_out(page)
 
 
 # Requests a signed-in page makes beyond the web router, each of which must go without the
@@ -426,11 +407,11 @@ ELSEWHERE = [
 ]
 
 
-def cookie_scope_of_the_demo_flow(page: Any, recorder: Recorder, api: str) -> dict[str, set[str]]:
+def cookie_scope_of_the_demo_flow(page: Any, sent: list[Any], api: str) -> dict[str, set[str]]:
     """Sign in, use the API everywhere, refresh, sign out; where did the cookie go?"""
     open_demo(page, api)
     sign_in(page)
-    since = recorder.mark()
+    since = len(sent)
     act(page, lambda: page.click("#call-me"))
     page.evaluate(
         """async (requests) => {
@@ -444,81 +425,35 @@ def cookie_scope_of_the_demo_flow(page: Any, recorder: Recorder, api: str) -> di
     assert page.get_attribute("#result", "data-status") == "200"
     act(page, lambda: page.click("#sign-out"))
     assert page.get_attribute("#result", "data-status") == "204"
-    return cookie_destinations(recorder.sent(since))
+    return cookie_destinations(sent[since:])
 
 
 def test_the_refresh_cookie_goes_to_refresh_and_sign_out_only(
-    page: Any, recorder: Recorder, api: str
+    page: Any, sent: list[Any], api: str
 ) -> None:
-    destinations = cookie_scope_of_the_demo_flow(page, recorder, api)
+    destinations = cookie_scope_of_the_demo_flow(page, sent, api)
     assert destinations["with"] == {REFRESH, SIGN_OUT}
     assert {path for _, path in ELSEWHERE} <= destinations["without"]
 
 
-def test_a_widened_cookie_path_would_be_caught(page: Any, recorder: Recorder, site: Site) -> None:
+def test_a_widened_cookie_path_would_be_caught(page: Any, sent: list[Any], site: Site) -> None:
     """The check above has teeth: with the cookie's Path widened to the API, it sees the leak."""
-    settings = site.project / "config" / "settings" / "widened_cookie.py"
-    settings.write_text(
-        "from .local import *  # noqa: F403\n"
-        "from .local import NINJA_SIMPLE_JWT\n\n"
-        'NINJA_SIMPLE_JWT = {**NINJA_SIMPLE_JWT, "WEB_REFRESH_COOKIE_PATH": "/v1"}\n'
-    )
-    widened = site.serve("config.settings.widened_cookie")
-    destinations = cookie_scope_of_the_demo_flow(page, recorder, widened)
+    widened = site.serve("widened_cookie", WEB_REFRESH_COOKIE_PATH="/v1")
+    destinations = cookie_scope_of_the_demo_flow(page, sent, widened)
     assert {ME, f"{API}/health", f"{API}/app-auth/token-refresh"} <= destinations["with"]
-
-
-def test_sign_out_removes_the_cookie_and_refresh_then_fails(
-    context: Any, page: Any, recorder: Recorder, api: str
-) -> None:
-    open_demo(page, api)
-    sign_in(page)
-    assert len(refresh_cookies(context)) == 1
-
-    act(page, lambda: page.click("#sign-out"))
-    assert page.get_attribute("#result", "data-status") == "204"
-    assert state(page) == "signed-out"
-    assert refresh_cookies(context) == []
-
-    since = recorder.mark()
-    act(page, lambda: page.click("#refresh"))
-    assert page.get_attribute("#result", "data-status") == "401"
-    assert state(page) == "signed-out"
-    assert cookie_destinations(recorder.sent(since))["with"] == set()
-
-    page.reload()
-    page.wait_for_selector('body[data-actions="1"]', state="attached")
-    assert state(page) == "signed-out"
-    assert page.get_attribute("#result", "data-status") == "401"
 
 
 # --- the demo page's sessions panel and password form ------------------------------------
 
-# Each test below signs in as a user of its own, so that the sessions listed are its own.
-ACCOUNT_USERS = ("grace", "linus", "ken", "barbara")
 NEW_PASSWORD = "a longer passphrase than before"
-# Where the account tests are served: the local settings without the sign-in throttle, since
-# with the rest of this module they sign in more often than it allows one address (10 a minute).
-NO_THROTTLE_SETTINGS = """\
-from .local import *  # noqa: F403
-from .local import NINJA_SIMPLE_JWT
-
-NINJA_SIMPLE_JWT = {**NINJA_SIMPLE_JWT, "SIGN_IN_THROTTLE_RATE": None}
-"""
 
 
 @pytest.fixture(scope="module")
-def accounts_api(site: Site) -> str:
-    """Base URL of the project served for the account tests, with their users created."""
-    site.manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model\n"
-        f"for name in {ACCOUNT_USERS!r}:\n"
-        f"    get_user_model().objects.create_user(username=name, password={PASSWORD!r})",
-    )
-    (site.project / "config" / "settings" / "no_throttle.py").write_text(NO_THROTTLE_SETTINGS)
-    return site.serve("config.settings.no_throttle")
+def unthrottled_api(site: Site) -> str:
+    """Where the account test and the attacks are served: the local settings without the
+    sign-in throttle, since with the rest of this module they sign in more often than it allows
+    one address (10 a minute)."""
+    return site.serve("no_throttle", SIGN_IN_THROTTLE_RATE=None)
 
 
 def agent(device: str) -> str:
@@ -542,14 +477,12 @@ def devices(browser: Any) -> Iterator[Callable[[str], Any]]:
             browser_context.close()
 
 
-def signed_in_devices(
-    devices: Callable[[str], Any], api: str, username: str, *names: str
-) -> list[Any]:
+def signed_in_devices(devices: Callable[[str], Any], api: str, *names: str) -> list[Any]:
     pages = []
     for name in names:
         device = devices(name)
         open_demo(device, api)
-        sign_in(device, username)
+        sign_in(device, ACCOUNT_USER)
         pages.append(device)
     return pages
 
@@ -567,87 +500,64 @@ def listed_sessions(page: Any) -> list[tuple[str, str]]:
 def reload_signed_out(page: Any) -> None:
     """Reload: the refresh on load is answered 401, and the page stays signed out."""
     with page.expect_response(lambda response: urlsplit(response.url).path == REFRESH) as answer:
-        page.reload()
-    page.wait_for_selector('body[data-actions="1"]', state="attached")
+        reload(page)
     assert answer.value.status == 401
     assert state(page) == "signed-out"
 
 
-def test_a_session_revoked_from_another_device_is_signed_out_on_reload(
-    devices: Callable[[str], Any], accounts_api: str
+def change_password(page: Any, current: str, new: str) -> list[str]:
+    """Fill in and send the password form; the messages it shows."""
+    page.fill("#current-password", current)
+    page.fill("#new-password", new)
+    act(page, lambda: page.click("#password-change button[type=submit]"))
+    said: list[str] = page.locator("#password-messages li").all_text_contents()
+    return said
+
+
+def test_the_sessions_panel_and_the_password_form_on_two_devices(
+    devices: Callable[[str], Any], unthrottled_api: str
 ) -> None:
-    laptop, phone = signed_in_devices(devices, accounts_api, "grace", "Laptop", "Phone")
-    act(laptop, lambda: laptop.click("#list-sessions"))
-    phone_row = laptop.locator("#sessions li", has_text=agent("Phone"))
-    act(laptop, lambda: phone_row.get_by_role("button", name="Revoke").click())
-    assert laptop.get_attribute("#result", "data-status") == "204"
-    assert listed_sessions(laptop) == [(agent("Laptop"), "true")]
-
-    # The phone still holds its cookie, but the session behind it is gone.
-    assert len(refresh_cookies(phone.context)) == 1
-    reload_signed_out(phone)
-    # The laptop's own session goes on.
-    act(laptop, lambda: laptop.click("#refresh"))
-    assert laptop.get_attribute("#result", "data-status") == "200"
-
-
-def test_sign_out_everywhere_signs_every_device_out(
-    devices: Callable[[str], Any], accounts_api: str
-) -> None:
-    laptop, phone = signed_in_devices(devices, accounts_api, "barbara", "Laptop", "Phone")
-    act(laptop, lambda: laptop.click("#sign-out-everywhere"))
-    assert laptop.get_attribute("#result", "data-status") == "204"
-    assert state(laptop) == "signed-out"
-    assert refresh_cookies(laptop.context) == []  # the page had sign-out drop the dead cookie
-    reload_signed_out(phone)
-
-
-def test_the_sessions_panel_lists_both_devices_and_the_password_form_changes_the_password(
-    devices: Callable[[str], Any], accounts_api: str
-) -> None:
-    laptop, phone = signed_in_devices(devices, accounts_api, "linus", "Laptop", "Phone")
+    laptop, phone = signed_in_devices(devices, unthrottled_api, "Laptop", "Phone")
+    reports = csp_reports(laptop)
     act(laptop, lambda: laptop.click("#list-sessions"))
     assert sorted(listed_sessions(laptop)) == [(agent("Laptop"), "true"), (agent("Phone"), "false")]
     assert laptop.locator("#sessions li[data-current=true] .current").text_content() == (
         "this browser"
     )
 
-    laptop.fill("#current-password", PASSWORD)
-    laptop.fill("#new-password", NEW_PASSWORD)
-    act(laptop, lambda: laptop.click("#password-change button[type=submit]"))
+    # Revoked from the laptop: the phone still holds its cookie, but the session behind it is
+    # gone. The laptop's own session goes on.
+    phone_row = laptop.locator("#sessions li", has_text=agent("Phone"))
+    act(laptop, lambda: phone_row.get_by_role("button", name="Revoke").click())
+    assert laptop.get_attribute("#result", "data-status") == "204"
+    assert listed_sessions(laptop) == [(agent("Laptop"), "true")]
+    assert len(refresh_cookies(phone.context)) == 1
+    reload_signed_out(phone)
+    act(laptop, lambda: laptop.click("#refresh"))
+    assert laptop.get_attribute("#result", "data-status") == "200"
+    sign_in(phone, ACCOUNT_USER)
+
+    # The form says why a change is refused (AUTH_PASSWORD_VALIDATORS: one message each).
+    assert change_password(laptop, "not it", NEW_PASSWORD) == ["The current password is wrong."]
+    assert laptop.get_attribute("#password-messages", "data-status") == "400"
+    refused = change_password(laptop, PASSWORD, "12345678")
+    assert laptop.get_attribute("#password-messages", "data-status") == "422"
+    assert {"This password is too common.", "This password is entirely numeric."} <= set(refused)
+    # A change ends every other session; the laptop's goes on.
+    change_password(laptop, PASSWORD, NEW_PASSWORD)
     assert laptop.get_attribute("#password-messages", "data-status") == "204"
-    # Every other session ended with the change; the laptop's goes on.
     assert listed_sessions(laptop) == [(agent("Laptop"), "true")]
     reload_signed_out(phone)
+    sign_in(phone, ACCOUNT_USER, PASSWORD, status="401")
+    sign_in(phone, ACCOUNT_USER, NEW_PASSWORD)
 
-    sign_in(phone, "linus", PASSWORD, status="401")
-    sign_in(phone, "linus", NEW_PASSWORD)
-
-
-def test_the_password_form_shows_why_a_change_was_refused(
-    page: Any, csp_violations: list[str], accounts_api: str
-) -> None:
-    open_demo(page, accounts_api)
-    sign_in(page, "ken")
-
-    def change(current: str, new: str) -> list[str]:
-        page.fill("#current-password", current)
-        page.fill("#new-password", new)
-        act(page, lambda: page.click("#password-change button[type=submit]"))
-        said: list[str] = page.locator("#password-messages li").all_text_contents()
-        return said
-
-    assert change("not the password", NEW_PASSWORD) == ["The current password is wrong."]
-    assert page.get_attribute("#password-messages", "data-status") == "400"
-    # AUTH_PASSWORD_VALIDATORS: one message per validator that refuses it.
-    refused = change(PASSWORD, "12345678")
-    assert page.get_attribute("#password-messages", "data-status") == "422"
-    assert "This password is too common." in refused
-    assert "This password is entirely numeric." in refused
-    assert csp_violations == []
-    # Nothing changed: the old password still signs in.
-    act(page, lambda: page.click("#sign-out"))
-    sign_in(page, "ken", PASSWORD)
+    # Signing out everywhere ends every session, and the page drops its dead cookie.
+    act(laptop, lambda: laptop.click("#sign-out-everywhere"))
+    assert laptop.get_attribute("#result", "data-status") == "204"
+    assert state(laptop) == "signed-out"
+    assert refresh_cookies(laptop.context) == []
+    reload_signed_out(phone)
+    assert reports == []
 
 
 # --- front ends on other origins -----------------------------------------------------------
@@ -659,22 +569,22 @@ def call(page: Any, method: str, url: str, **options: Any) -> dict[str, Any]:
 
 
 def test_a_front_end_on_another_origin_of_the_same_site(
-    context: Any, page: Any, recorder: Recorder, api: str, spa: StaticOrigin
+    context: Any, page: Any, sent: list[Any], api: str, spa: int
 ) -> None:
     # localhost:<spa> and localhost:<api> are two origins of one site: the Strict cookie flows.
-    page.goto(f"http://localhost:{spa.port}/")
+    page.goto(f"http://localhost:{spa}/")
     credentials = {"username": USERNAME, "password": PASSWORD}
     with page.expect_response(f"{api}{SIGN_IN}") as signed_in:
         result = call(page, "POST", f"{api}{SIGN_IN}", body=credentials)
     assert result.get("status") == 200, result
     access = json.loads(result["text"])["access"]
-    assert signed_in.value.headers["access-control-allow-origin"] == f"http://localhost:{spa.port}"
+    assert signed_in.value.headers["access-control-allow-origin"] == f"http://localhost:{spa}"
     assert signed_in.value.headers["access-control-allow-credentials"] == "true"
     [cookie] = refresh_cookies(context)
     assert (cookie["domain"], cookie["path"], cookie["httpOnly"]) == ("localhost", WEB, True)
     assert f"{COOKIE}=" not in page.evaluate("document.cookie")
 
-    since = recorder.mark()
+    since = len(sent)
     me = call(page, "GET", f"{api}{ME}", token=access)
     assert me.get("status") == 200, me
     assert json.loads(me["text"])["username"] == USERNAME
@@ -688,15 +598,15 @@ def test_a_front_end_on_another_origin_of_the_same_site(
     assert refresh_cookies(context) == []
     assert call(page, "POST", f"{api}{REFRESH}").get("status") == 401
 
-    destinations = cookie_destinations(recorder.sent(since))
+    destinations = cookie_destinations(sent[since:])
     assert destinations["with"] == {REFRESH, SIGN_OUT}
     assert ME in destinations["without"]
 
 
 def test_a_page_from_an_origin_not_allowed_cannot_read_the_api(
-    context: Any, page: Any, api: str, stranger: StaticOrigin
+    context: Any, page: Any, api: str, stranger: int
 ) -> None:
-    page.goto(f"http://localhost:{stranger.port}/")
+    page.goto(f"http://localhost:{stranger}/")
     # No Access-Control-Allow-Origin for this origin: the browser rejects every fetch.
     for credentials in ("include", "omit"):
         result = call(page, "GET", f"{api}{API}/health", credentials=credentials)
@@ -712,11 +622,11 @@ def test_a_page_from_an_origin_not_allowed_cannot_read_the_api(
 
 
 def test_a_front_end_on_another_site_gets_no_strict_cookie(
-    context: Any, page: Any, api: str, spa: StaticOrigin
+    context: Any, page: Any, api: str, spa: int
 ) -> None:
     """127.0.0.1 is another site than localhost: CORS allows the call, SameSite=Strict keeps
     the refresh cookie out (the README's case for SameSite=None; Secure and CSRF thinking)."""
-    page.goto(f"http://127.0.0.1:{spa.port}/")
+    page.goto(f"http://127.0.0.1:{spa}/")
     credentials = {"username": USERNAME, "password": PASSWORD}
     result = call(page, "POST", f"{api}{SIGN_IN}", body=credentials)
     assert result.get("status") == 200, result  # the origin is allowed: the page reads it
@@ -726,41 +636,13 @@ def test_a_front_end_on_another_site_gets_no_strict_cookie(
 
 # --- attacks a browser can be made to carry ------------------------------------------------
 
-ATTACKER = "mallory"  # a user of the site, who wants the victim's browser signed in as her
-
-
-@pytest.fixture(scope="module")
-def attacker_api(site: Site, accounts_api: str) -> str:
-    """The server without the sign-in throttle (the attacks sign in often), with an account for
-    the attacker."""
-    site.manage(*create_user_command(ATTACKER, PASSWORD))
-    return accounts_api
-
-
-@pytest.fixture(scope="module")
-def attacker_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("attacker")
-
-
-@pytest.fixture(scope="module")
-def attacker_site(attacker_directory: Path) -> Iterator[StaticOrigin]:
-    """The attacker's own pages, on a port that the API's CORS list does not name."""
-    origin = StaticOrigin(attacker_directory)
-    yield origin
-    origin.close()
-
 
 def plain_sign_in(api: str, body: bytes) -> str:
     """POST ``body`` to the web sign-in as application/json, from outside any browser; the
-    refresh token that the answer's Set-Cookie holds (a 4xx raises)."""
-    request = urllib.request.Request(
-        f"{api}{SIGN_IN}", data=body, headers={"Content-Type": "application/json"}, method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        jar: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            jar.load(header)
-    return jar[COOKIE].value
+    refresh token of the cookie it sets."""
+    status, headers, answer = Client(urlsplit(api).port or 80).request("POST", SIGN_IN, body)
+    assert status == 200, answer
+    return refresh_cookie(headers, COOKIE).value
 
 
 def text_plain_form_page(action: str, body: dict[str, str]) -> str:
@@ -786,20 +668,20 @@ def text_plain_form_page(action: str, body: dict[str, str]) -> str:
 def test_a_form_on_another_origin_cannot_sign_the_browser_in_as_the_attacker(
     context: Any,
     page: Any,
-    attacker_api: str,
-    attacker_site: StaticOrigin,
-    attacker_directory: Path,
+    unthrottled_api: str,
+    stranger: int,
+    spa_directory: Path,
     host: str,
     fetch_site: str,
 ) -> None:
     """Login CSRF: were it signed in as the attacker, the victim's browser would put what it
     does next (a card, a draft) into her account."""
     credentials = {"username": ATTACKER, "password": PASSWORD}
-    attack = attacker_directory / "attack.html"
-    attack.write_text(text_plain_form_page(f"{attacker_api}{SIGN_IN}", credentials))
+    attack = spa_directory / "attack.html"
+    attack.write_text(text_plain_form_page(f"{unthrottled_api}{SIGN_IN}", credentials))
 
     with page.expect_response(lambda response: urlsplit(response.url).path == SIGN_IN) as answer:
-        page.goto(f"http://{host}:{attacker_site.port}/{attack.name}", wait_until="commit")
+        page.goto(f"http://{host}:{stranger}/{attack.name}", wait_until="commit")
     page.wait_for_load_state()
 
     # The browser sent the attack as built: a navigation from the attacker's origin, carrying
@@ -808,11 +690,11 @@ def test_a_form_on_another_origin_cannot_sign_the_browser_in_as_the_attacker(
     headers = sent.all_headers()
     assert sent.is_navigation_request() and sent.method == "POST"
     assert (headers["sec-fetch-mode"], headers["sec-fetch-site"]) == ("navigate", fetch_site)
-    assert headers["origin"] == f"http://{host}:{attacker_site.port}"
+    assert headers["origin"] == f"http://{host}:{stranger}"
     assert headers["content-type"] == "text/plain"
     assert json.loads(sent.post_data) == {**credentials, "x": "="}
     # The same bytes as application/json do sign her in: only the browser checks stood between.
-    assert plain_sign_in(attacker_api, sent.post_data_buffer)
+    assert plain_sign_in(unthrottled_api, sent.post_data_buffer)
 
     # Refused (403 for the origin, 415 for the content type), and no cookie was set.
     assert answer.value.status in (403, 415)
@@ -820,15 +702,17 @@ def test_a_form_on_another_origin_cannot_sign_the_browser_in_as_the_attacker(
     assert refresh_cookies(context) == []
 
 
-def test_a_planted_refresh_cookie_does_not_win(context: Any, page: Any, attacker_api: str) -> None:
+def test_a_planted_refresh_cookie_does_not_win(
+    context: Any, page: Any, unthrottled_api: str
+) -> None:
     """Cookie tossing: a sibling subdomain (or a page elsewhere on the host) sets the attacker's
     refresh token at Path=/; the browser then sends it beside the victim's own."""
-    open_demo(page, attacker_api)
+    open_demo(page, unthrottled_api)
     sign_in(page)
     [victims] = refresh_cookies(context)
 
     planted = plain_sign_in(
-        attacker_api, json.dumps({"username": ATTACKER, "password": PASSWORD}).encode()
+        unthrottled_api, json.dumps({"username": ATTACKER, "password": PASSWORD}).encode()
     )
     context.add_cookies(
         [{"name": COOKIE, "value": planted, "domain": "localhost", "path": "/", "sameSite": "Lax"}]
@@ -836,8 +720,7 @@ def test_a_planted_refresh_cookie_does_not_win(context: Any, page: Any, attacker
     assert len(refresh_cookies(context)) == 2
 
     with page.expect_response(lambda response: urlsplit(response.url).path == REFRESH) as answer:
-        page.reload()  # the demo page refreshes on load
-    page.wait_for_selector('body[data-actions="1"]', state="attached")
+        reload(page)  # the demo page refreshes on load
     # Both went out, the longer path first: a server keeping the last one would take the
     # attacker's. Two refresh cookies are refused instead.
     cookie_header = answer.value.request.all_headers().get("cookie", "")
@@ -849,8 +732,7 @@ def test_a_planted_refresh_cookie_does_not_win(context: Any, page: Any, attacker
     # With the planted cookie gone, the victim's own session goes on.
     context.clear_cookies(name=COOKIE, path="/")
     assert [cookie["value"] for cookie in refresh_cookies(context)] == [victims["value"]]
-    page.reload()
-    page.wait_for_selector('body[data-actions="1"]', state="attached")
+    reload(page)
     assert state(page) == "signed-in"
     assert shown_claims(page)["username"] == USERNAME
     act(page, lambda: page.click("#call-me"))

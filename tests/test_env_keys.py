@@ -5,45 +5,24 @@ restarted with them signs with the new key and still accepts the old key's token
 
 from __future__ import annotations
 
-import http.client
-import json
 import shlex
 from pathlib import Path
 from typing import Any
 
-import jwt
 from conftest import (
+    Client,
     bake,
-    create_user_command,
+    bearer,
+    create_users_command,
+    kid_of,
     loopback_production_env,
     run,
     start_server,
+    stop,
 )
 
 PASSWORD = "correct horse battery staple"
-
-
-def post(port: int, path: str, body: Any) -> tuple[int, Any]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request(
-            "POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"}
-        )
-        response = connection.getresponse()
-        return response.status, json.loads(response.read() or b"null")
-    finally:
-        connection.close()
-
-
-def me(port: int, access: str) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request("GET", "/api/me", headers={"Authorization": f"Bearer {access}"})
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
+SIGN_IN, REFRESH = "/api/auth/mobile/sign-in", "/api/auth/mobile/token-refresh"
 
 
 def one_line(pem: str) -> str:
@@ -56,10 +35,6 @@ def printed_variables(output: str) -> dict[str, str]:
         for line in output.splitlines()
         if line.startswith("JWT_") and "=" in line
     }
-
-
-def kid(token: str) -> str:
-    return str(jwt.get_unverified_header(token)["kid"])
 
 
 def test_a_server_with_keys_only_in_its_environment(
@@ -76,16 +51,15 @@ def test_a_server_with_keys_only_in_its_environment(
     manage = [project_python, "manage.py"]
     run([*manage, "migrate", "--verbosity", "0"], project, env=env)
     run([*manage, "createcachetable"], project, env=env)
-    run([*manage, *create_user_command("ada", PASSWORD)], project, env=env)
+    run([*manage, *create_users_command(PASSWORD, "ada")], project, env=env)
     credentials = {"username": "ada", "password": PASSWORD}
 
     process, port = start_server(project, project_python, env)
     served.append(process)
-    status, before = post(port, "/api/auth/mobile/sign-in", credentials)
+    status, _, before = Client(port).request("POST", SIGN_IN, credentials)
     assert status == 200, before
-    assert me(port, before["access"]) == 200
-    process.terminate()
-    process.wait(timeout=10)
+    assert Client(port).request("GET", "/api/me", headers=bearer(before["access"])).status == 200
+    stop(process)
 
     # The rotation story of the README: the command prints, the deployment sets, a restart.
     output = run([*manage, "make_jwt_key", "--rotate"], project, env=env).stdout
@@ -94,10 +68,12 @@ def test_a_server_with_keys_only_in_its_environment(
     assert not list(project.glob("jwt-signing*"))  # nothing was written
     process, port = start_server(project, project_python, {**env, **rotated})
     served.append(process)
-    status, after = post(port, "/api/auth/mobile/sign-in", credentials)
+    client = Client(port)
+    status, _, after = client.request("POST", SIGN_IN, credentials)
     assert status == 200, after
-    assert kid(after["access"]) != kid(before["access"])
-    assert me(port, before["access"]) == 200  # the retired key still verifies its tokens
-    status, refreshed = post(port, "/api/auth/mobile/token-refresh", {"refresh": before["refresh"]})
+    assert kid_of(after["access"]) != kid_of(before["access"])
+    # The retired key still verifies its tokens.
+    assert client.request("GET", "/api/me", headers=bearer(before["access"])).status == 200
+    status, _, refreshed = client.request("POST", REFRESH, {"refresh": before["refresh"]})
     assert status == 200, refreshed
-    assert kid(refreshed["access"]) == kid(after["access"])
+    assert kid_of(refreshed["access"]) == kid_of(after["access"])

@@ -9,8 +9,6 @@ stays on: its 429 is part of the published schema.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +16,9 @@ from typing import Any
 import pytest
 from conftest import (
     NON_DEFAULT_PATHS,
+    Client,
     bake,
-    create_user_command,
+    create_users_command,
     project_env,
     run,
     start_server,
@@ -62,36 +61,20 @@ class FuzzTarget:
     refresh: str
 
 
-def post_json(url: str, body: dict[str, str]) -> dict[str, Any]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
-        answer: dict[str, Any] = json.loads(response.read())
-        return answer
-
-
 @pytest.fixture(scope="module")
 def target(cookies_session: Any, project_python: str) -> Iterator[FuzzTarget]:
     project = bake(cookies_session, **NON_DEFAULT_PATHS)
     env = project_env(DJANGO_SETTINGS_MODULE="config.settings.local")
     manage = [project_python, "manage.py"]
     run([*manage, "migrate", "--verbosity", "0"], project, env=env)
-    run(
-        [*manage, *create_user_command(USERNAME, PASSWORD)],
-        project,
-        env=env,
-    )
+    run([*manage, *create_users_command(PASSWORD, USERNAME)], project, env=env)
     process, port = start_server(project, project_python, env)
     try:
         base_url = f"http://127.0.0.1:{port}"
         # Signed in before fuzzing spends the sign-in budget (throttling stays on).
-        tokens = post_json(
-            f"{base_url}{MOBILE}/sign-in", {"username": USERNAME, "password": PASSWORD}
-        )
+        credentials = {"username": USERNAME, "password": PASSWORD}
+        status, _, tokens = Client(port).request("POST", f"{MOBILE}/sign-in", credentials)
+        assert status == 200, tokens
         schema = schemathesis.openapi.from_url(
             f"{base_url}{API}/openapi.json", timeout=REQUEST_TIMEOUT
         )

@@ -6,8 +6,6 @@ then signs in as the demo user it prints. It installs packages from the index, s
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import re
 import subprocess
@@ -15,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE_DIR, free_port, project_env, stop, wait_for_port
+from conftest import TEMPLATE_DIR, Client, free_port, project_env, stop, wait_for_port
 
 
 def test_readme_names_both_commands() -> None:
@@ -49,16 +47,9 @@ def test_demo_command_serves_a_project_ready_to_sign_in(tmp_path: Path) -> None:
         match = re.search(r"Demo user:\s+(\S+) / (\S+)", printed)
         assert match, printed
         username, password = match.groups()
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request(
-            "POST",
-            "/api/auth/mobile/sign-in",
-            body=json.dumps({"username": username, "password": password}),
-            headers={"Content-Type": "application/json"},
-        )
-        response = connection.getresponse()
-        assert response.status == 200, response.read()
-        assert set(json.loads(response.read())) == {"refresh", "access"}
-        connection.close()
+        credentials = {"username": username, "password": password}
+        status, _, body = Client(port).request("POST", "/api/auth/mobile/sign-in", credentials)
+        assert status == 200, body
+        assert set(body) == {"refresh", "access"}
     finally:
         stop(process)
