@@ -6,11 +6,19 @@ sessions behind refresh tokens (rotation, reuse detection, revocation), and the 
 command that creates and rotates the signing keys (RS256, ES256 or EdDSA); key ids in every
 token and a JWK Set at ``/.well-known/jwks.json``.
 
-Where things are: ``conf`` (settings), ``errors``, ``keys/`` (algorithms, storage, rotation,
-the per-process cache, diagnosis), ``tokens``, ``models`` and ``sessions`` (the session behind
-each refresh token, the audit log), ``authentication``, ``services`` (sign-in, password change),
-``throttling``, ``api``, ``account`` and ``schemas``, ``admin``, ``jwks`` and ``urls``,
-``checks``, ``management/`` (``make_jwt_key``, ``clear_jwt_sessions``). The modules under
-``auth/`` and ``jwt/`` keep the library's documented import paths.
+Where things are:
+
+- ``conf`` (settings), ``checks`` (``manage.py check``), ``apps``, ``errors`` (every error, and
+  where the routers answer them), ``audit`` (the audit log);
+- ``keys/``: ``algorithms``, ``storage``, ``reader`` (the key files), ``cache`` (per process);
+- ``tokens`` (mint, verify), ``models`` and ``sessions`` (the session behind each refresh
+  token), ``authentication`` (``HttpJwtAuth``, ``TokenUser``), ``services`` (sign-in, password
+  change), ``throttling``;
+- ``api`` (the auth routers), ``account`` (the account router), ``schemas``, ``admin``,
+  ``jwks`` and ``urls`` (the JWK Set);
+- ``management/commands/``: ``make_jwt_key`` (and its alias ``make_rsa``), ``clear_jwt_sessions``;
+- the library's import paths: ``auth/ninja_auth``, ``auth/views/api``, ``jwt/token_operations``
+  and ``jwt/json_encode``.
+
 This module stays import-light: Django imports it before settings are ready.
 """

@@ -2,21 +2,18 @@
 
 Mount it on the ``NinjaAPI`` (the project mounts it at ``/<API_PATH>/account``). Every route
 reads the session of the access token used, in every ``USE_STATELESS_AUTH`` mode: an access
-token of a revoked session cannot manage the account, even before it expires.
+token of a revoked session cannot manage the account, even before it expires. Errors are the
+typed errors of ``errors.py``, answered there.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
-from ninja.decorators import decorate_view
-from ninja.errors import HttpError, ValidationError as SchemaValidationError
-from ninja_simple_jwt.api import json_body, too_many_attempts
 from ninja_simple_jwt.authentication import HttpJwtAuth
-from ninja_simple_jwt.errors import InvalidTokenError
+from ninja_simple_jwt.errors import InvalidTokenError, SessionNotFoundError, answered
 from ninja_simple_jwt.models import Session
 from ninja_simple_jwt.schemas import (
     ErrorResponse,
@@ -25,20 +22,15 @@ from ninja_simple_jwt.schemas import (
     ValidationErrorResponse,
 )
 from ninja_simple_jwt.services import change_password
-from ninja_simple_jwt.sessions import live_session, revoke, revoke_all, user_sessions
-from ninja_simple_jwt.throttling import AccountThrottledError, SignInRateThrottle
+from ninja_simple_jwt.sessions import live_session, revoke, user_sessions
+from ninja_simple_jwt.throttling import SignInRateThrottle
 
 __all__ = ["account_router"]
 
 account_router: Final = Router(auth=HttpJwtAuth(), tags=["account"])
+account_router.add_decorator(answered(), mode="view")
 
 _ERRORS: Final = {401: ErrorResponse, 503: ErrorResponse}
-
-
-def _no_content(response: HttpResponse) -> HttpResponse:
-    # Returning the response itself gives a bodiless 204 on every django-ninja 1.x.
-    response.status_code = 204
-    return response
 
 
 def _current_session(request: HttpRequest) -> Session:
@@ -79,12 +71,13 @@ def list_sessions(request: HttpRequest) -> list[SessionResponse]:
 )
 def revoke_session(request: HttpRequest, session_id: str, response: HttpResponse) -> HttpResponse:
     current = _current_session(request)
-    session = Session.objects.live().filter(user=current.user, public_id=session_id).first()
-    if session is None:
-        # Unknown and someone else's are one answer: ids cannot be probed.
-        raise HttpError(404, "Session not found.")
-    revoke(session, Session.RevokedReason.REVOKED_BY_USER, request)
-    return _no_content(response)
+    # Unknown and someone else's are one answer: ids cannot be probed.
+    mine = Session.objects.live().filter(user=current.user, public_id=session_id)
+    if not revoke(mine, Session.RevokedReason.REVOKED_BY_USER, request):
+        raise SessionNotFoundError()
+    # Returning the response itself gives a bodiless 204 on every django-ninja 1.x.
+    response.status_code = 204
+    return response
 
 
 @account_router.delete(
@@ -94,12 +87,10 @@ def revoke_session(request: HttpRequest, session_id: str, response: HttpResponse
 )
 def revoke_every_session(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     current = _current_session(request)
-    revoke_all(
-        Session.objects.filter(user=current.user),
-        Session.RevokedReason.SIGN_OUT_EVERYWHERE,
-        request,
-    )
-    return _no_content(response)
+    everywhere = Session.RevokedReason.SIGN_OUT_EVERYWHERE
+    revoke(Session.objects.filter(user=current.user), everywhere, request)
+    response.status_code = 204
+    return response
 
 
 @account_router.post(
@@ -116,19 +107,10 @@ def revoke_every_session(request: HttpRequest, response: HttpResponse) -> HttpRe
     throttle=SignInRateThrottle(),
     summary="Change the password; every other session of the caller is revoked",
 )
-@decorate_view(json_body)
 def change_password_view(
     request: HttpRequest, payload: PasswordChangeRequest, response: HttpResponse
 ) -> HttpResponse:
     current = _current_session(request)
-    try:
-        change_password(request, current, payload.current_password, payload.new_password)
-    except AccountThrottledError as exc:
-        return too_many_attempts(exc)
-    except ValidationError as exc:
-        # django-ninja answers it as its own 422: {"detail": [...]}, one entry per message.
-        location = ["body", "payload", "new_password"]
-        raise SchemaValidationError(
-            [{"type": "password_invalid", "loc": location, "msg": m} for m in exc.messages]
-        ) from exc
-    return _no_content(response)
+    change_password(request, current, payload.current_password, payload.new_password)
+    response.status_code = 204
+    return response

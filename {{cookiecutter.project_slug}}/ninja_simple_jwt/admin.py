@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja_simple_jwt.models import Session
-from ninja_simple_jwt.sessions import revoke_all
+from ninja_simple_jwt.sessions import revoke
 
 
 @admin.register(Session)
@@ -49,5 +49,5 @@ class SessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.action(description="Revoke selected sessions", permissions=["change"])
     def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
-        revoked = revoke_all(queryset, Session.RevokedReason.REVOKED_BY_ADMIN, request)
+        revoked = revoke(queryset, Session.RevokedReason.REVOKED_BY_ADMIN, request)
         self.message_user(request, f"{revoked} session(s) revoked.", messages.SUCCESS)

@@ -3,47 +3,45 @@
 Mobile clients get both tokens in the body. Web clients get the access token in the body and
 the refresh token only in an HttpOnly cookie scoped to ``WEB_REFRESH_COOKIE_PATH``. Each sign-in
 is a session (``sessions.py``): with ``JWT_ROTATE_REFRESH_TOKENS`` every refresh answers a new
-refresh token, and sign-out revokes the session. Errors are raised as the typed errors of
-``errors.py``. The account routes (sessions, password) are in ``account.py``.
+refresh token, and sign-out revokes the session. The account routes are in ``account.py``.
 
-Browsers: a JSON body must come as ``application/json`` (415 otherwise), which no cross-site
-HTML form can send, so no other site can sign a browser in (login CSRF); the web router refuses
-an ``Origin`` that is neither this site nor in ``CORS_ALLOWED_ORIGINS`` (403), and a request with
-two refresh cookies (401: one may have been planted from a sibling subdomain).
+Errors are the typed errors of ``errors.py``, answered there (``answered``). Browsers: a JSON
+body must come as ``application/json`` (415 otherwise), which no cross-site HTML form can send,
+so no other site can sign a browser in (login CSRF); the web router refuses an ``Origin`` that
+is neither this site nor in ``CORS_ALLOWED_ORIGINS`` (403), and a request with two refresh
+cookies (401: one may have been planted from a sibling subdomain).
 """
 
 from __future__ import annotations
 
-import functools
-import math
-from collections.abc import Callable
 from typing import Any, Final
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
-from ninja.decorators import decorate_view
 from ninja_simple_jwt.conf import DEFAULTS, get_jwt_settings
-from ninja_simple_jwt.errors import InvalidTokenError
+from ninja_simple_jwt.errors import InvalidTokenError, answered, same_site_origin
 from ninja_simple_jwt.schemas import (
     AccessTokenResponse,
     ErrorResponse,
     MobileSignInResponse,
-    MobileTokenRefreshRequest,
     MobileTokenRefreshResponse,
+    RefreshTokenRequest,
     SignInRequest,
     ValidationErrorResponse,
 )
 from ninja_simple_jwt.services import sign_in
 from ninja_simple_jwt.sessions import end_session, refresh_session
-from ninja_simple_jwt.throttling import AccountThrottledError, SignInRateThrottle
+from ninja_simple_jwt.throttling import SignInRateThrottle
 from ninja_simple_jwt.tokens import MintedToken
 
-__all__ = ["json_body", "mobile_auth_router", "too_many_attempts", "web_auth_router"]
+__all__ = ["mobile_auth_router", "web_auth_router"]
 
 # auth=None on routers and operations: a NinjaAPI(auth=...) default must not lock sign-in out.
 mobile_auth_router: Final = Router(auth=None)
 web_auth_router: Final = Router(auth=None)
+mobile_auth_router.add_decorator(answered(), mode="view")
+web_auth_router.add_decorator(answered(same_site_origin), mode="view")
 
 _ERRORS: Final = {401: ErrorResponse, 503: ErrorResponse}
 # Not JSON (415), a JSON body that cannot be parsed (400) or does not fit its schema (422).
@@ -58,63 +56,14 @@ _SIGN_IN_ERRORS: Final = {**_BODY_ERRORS, 429: ErrorResponse}
 _SIGN_IN_THROTTLE: Final = SignInRateThrottle()
 
 
-Run = Callable[..., HttpResponse]
-
-
-def json_body(run: Run) -> Run:
-    """For ``decorate_view``: 415 unless the body is declared ``application/json``, checked
-    before anything reads the body."""
-
-    @functools.wraps(run)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.content_type != "application/json":
-            return JsonResponse({"detail": "Send a JSON body (application/json)."}, status=415)
-        return run(request, *args, **kwargs)
-
-    return checked
-
-
-def too_many_attempts(exc: AccountThrottledError) -> HttpResponse:
-    """The per-account limit's 429, with ``Retry-After`` as django-ninja's throttles give it."""
-    response = JsonResponse({"detail": "Too many failed attempts for this account."}, status=429)
-    response["Retry-After"] = str(math.ceil(exc.wait))
-    return response
-
-
-def _same_site_origin(run: Run) -> Run:
-    """For ``decorate_view``: 403 for an ``Origin`` other than this site and the CORS list."""
-
-    @functools.wraps(run)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        origin = request.META.get("HTTP_ORIGIN")
-        allowed = getattr(settings, "CORS_ALLOWED_ORIGINS", ())
-        own = f"{request.scheme}://{request.get_host()}"
-        if origin is not None and origin != own and origin not in allowed:
-            return JsonResponse({"detail": "Cross-origin request refused."}, status=403)
-        return run(request, *args, **kwargs)
-
-    return checked
-
-
 def _cookie_docs() -> dict[str, Any]:
-    """The refresh cookie as an OpenAPI parameter, named from the raw setting.
-
-    Read when the module loads, so it is not validated here: a bad value must reach
-    ``manage.py check`` as an error, not break the import.
-    """
+    """The refresh cookie as an OpenAPI parameter. Read from the raw setting when the module
+    loads: a bad value must reach ``manage.py check`` as an error, not break the import."""
     configured = getattr(settings, "NINJA_SIMPLE_JWT", None)
     name = configured.get("JWT_REFRESH_COOKIE_NAME") if isinstance(configured, dict) else None
-    return {
-        "parameters": [
-            {
-                "in": "cookie",
-                "name": name if isinstance(name, str) else DEFAULTS["JWT_REFRESH_COOKIE_NAME"],
-                "required": False,
-                "schema": {"type": "string"},
-                "description": "The refresh token that web sign-in set (HttpOnly).",
-            }
-        ]
-    }
+    name = name if isinstance(name, str) else DEFAULTS["JWT_REFRESH_COOKIE_NAME"]
+    parameter = {"in": "cookie", "name": name, "required": False, "schema": {"type": "string"}}
+    return {"parameters": [parameter]}
 
 
 @mobile_auth_router.post(
@@ -125,14 +74,8 @@ def _cookie_docs() -> dict[str, Any]:
     throttle=_SIGN_IN_THROTTLE,
     summary="Sign in (mobile): both tokens in the body",
 )
-@decorate_view(json_body)
-def mobile_sign_in(
-    request: HttpRequest, payload: SignInRequest
-) -> MobileSignInResponse | HttpResponse:
-    try:
-        tokens = sign_in(request, payload.username, payload.password)
-    except AccountThrottledError as exc:
-        return too_many_attempts(exc)
+def mobile_sign_in(request: HttpRequest, payload: SignInRequest) -> MobileSignInResponse:
+    tokens = sign_in(request, payload.username, payload.password)
     return MobileSignInResponse(refresh=tokens.refresh.token, access=tokens.access.token)
 
 
@@ -144,9 +87,8 @@ def mobile_sign_in(
     exclude_none=True,
     summary="New access token (and, with rotation, a new refresh token) (mobile)",
 )
-@decorate_view(json_body)
 def mobile_token_refresh(
-    request: HttpRequest, payload: MobileTokenRefreshRequest
+    request: HttpRequest, payload: RefreshTokenRequest
 ) -> MobileTokenRefreshResponse:
     tokens = refresh_session(payload.refresh, request)
     rotated = None if tokens.refresh is None else tokens.refresh.token
@@ -160,12 +102,12 @@ def mobile_token_refresh(
     auth=None,
     summary="Sign out (mobile): the refresh token's session is revoked",
 )
-@decorate_view(json_body)
 def mobile_sign_out(
-    request: HttpRequest, payload: MobileTokenRefreshRequest, response: HttpResponse
+    request: HttpRequest, payload: RefreshTokenRequest, response: HttpResponse
 ) -> HttpResponse:
     end_session(payload.refresh, request)
-    response.status_code = 204  # the response itself: a bodiless 204 on every django-ninja 1.x
+    # Returning the response itself gives a bodiless 204 on every django-ninja 1.x.
+    response.status_code = 204
     return response
 
 
@@ -206,14 +148,10 @@ def _refresh_cookie(request: HttpRequest) -> str:
     throttle=_SIGN_IN_THROTTLE,
     summary="Sign in (web): access token in the body, refresh token in an HttpOnly cookie",
 )
-@decorate_view(json_body, _same_site_origin)
 def web_sign_in(
     request: HttpRequest, payload: SignInRequest, response: HttpResponse
-) -> AccessTokenResponse | HttpResponse:
-    try:
-        tokens = sign_in(request, payload.username, payload.password)
-    except AccountThrottledError as exc:
-        return too_many_attempts(exc)
+) -> AccessTokenResponse:
+    tokens = sign_in(request, payload.username, payload.password)
     _set_refresh_cookie(response, tokens.refresh)
     return AccessTokenResponse(access=tokens.access.token)
 
@@ -226,7 +164,6 @@ def web_sign_in(
     openapi_extra=_cookie_docs(),
     summary="New access token from the refresh cookie (web); with rotation, a new cookie",
 )
-@decorate_view(_same_site_origin)
 def web_token_refresh(request: HttpRequest, response: HttpResponse) -> AccessTokenResponse:
     tokens = refresh_session(_refresh_cookie(request), request)
     if tokens.refresh is not None:
@@ -242,10 +179,8 @@ def web_token_refresh(request: HttpRequest, response: HttpResponse) -> AccessTok
     openapi_extra=_cookie_docs(),
     summary="Sign out (web): the session is revoked and the refresh cookie deleted",
 )
-@decorate_view(_same_site_origin)
 def web_sign_out(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     end_session(_refresh_cookie(request), request)
     _set_refresh_cookie(response, None)
-    # Returning the response itself gives a bodiless 204 on every django-ninja 1.x.
     response.status_code = 204
     return response

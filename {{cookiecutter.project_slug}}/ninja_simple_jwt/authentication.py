@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, Final, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.errors import InvalidTokenError
 from ninja_simple_jwt.sessions import live_session
-from ninja_simple_jwt.tokens import MAX_TOKEN_LENGTH, verify_token
+from ninja_simple_jwt.tokens import TokenTypes, verify_token
 
 __all__ = ["HttpJwtAuth", "TokenUser"]
-
-# RFC 7235 token68: what a compact JWT is made of.
-_TOKEN68: Final = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
 class TokenUser:
@@ -114,36 +110,20 @@ TokenUser._PROTECTED_NAMES = frozenset(
 class HttpJwtAuth(HttpBearer):
     """``Authorization: Bearer <access token>``, verified without a database query.
 
-    django-ninja's ``HttpBearer`` contract: return the principal (the verified claims, which
-    django-ninja puts in ``request.auth``) or ``None``, and django-ninja answers 401. On success
-    ``request.user`` is a ``TokenUser`` (or the ``TOKEN_USER_CLS`` setting's class, built from
-    the claims). Unloadable keys are a 503 JSON answer.
+    django-ninja's ``HttpBearer`` reads ``Bearer <token>`` (the scheme in any case; anything
+    else in the token's place, a second token or space, fails verification). ``authenticate``
+    returns the verified claims (django-ninja's ``request.auth``) or ``None``, and django-ninja
+    answers 401. On success ``request.user`` is a ``TokenUser`` (or the ``TOKEN_USER_CLS``
+    setting's class, built from the claims). Unloadable keys are a 503 JSON answer.
 
     With ``USE_STATELESS_AUTH = False``, the token's session and user are loaded too (one
     query): a revoked or expired session, an inactive or deleted user or a changed password is a
     401 at once, and ``request.user`` is the user model's instance.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        # Straight from META: request.headers would first copy every header.
-        self._meta_key = "HTTP_" + self.header.upper().replace("-", "_")
-
-    def __call__(self, request: HttpRequest) -> dict[str, Any] | None:
-        value = request.META.get(self._meta_key)
-        if not value:
-            return None
-        # Exactly "<scheme> <token68>": one space, the scheme in any case (RFC 7235).
-        scheme, _, token = value.partition(" ")
-        if scheme.lower() != self.openapi_scheme or len(token) > MAX_TOKEN_LENGTH:
-            return None
-        if not _TOKEN68.fullmatch(token):
-            return None
-        return self.authenticate(request, token)
-
     def authenticate(self, request: HttpRequest, token: str) -> dict[str, Any] | None:
         try:
-            claims = verify_token(token, "access")
+            claims = verify_token(token, TokenTypes.ACCESS)
         except InvalidTokenError:
             return None
         user: Any

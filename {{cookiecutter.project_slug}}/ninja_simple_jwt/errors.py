@@ -1,28 +1,44 @@
-"""Typed errors, answered in one place: each is a ``ninja.errors.HttpError``.
+"""The app's errors, and the one place where the routers' errors are answered.
 
-django-ninja's default handler turns them into ``{"detail": "..."}`` JSON with the status code
-below, so views raise and never build error responses themselves.
+Every error is a typed exception: an ``HttpError`` below, which django-ninja's handler answers
+as ``{"detail": "..."}`` JSON with its status, or, for a refused new password, django-ninja's
+own ``ValidationError`` (a 422 listing the messages). Views and services raise them; nothing
+builds an error response or catches one to answer it. ``answered`` (a decorator of each router)
+covers what django-ninja's handlers do not: checks on the request before its body is read, and
+a 429's ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
+import math
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from ninja.errors import HttpError
+from django.http import HttpRequest, HttpResponse
+from ninja.errors import HttpError, ValidationError
+from ninja.params.models import BodyModel
 
 __all__ = [
     "MAKE_KEYS",
     "MAKE_KEYS_FORCE",
+    "CrossOriginError",
     "DatabaseUnavailableError",
     "InvalidCredentialsError",
     "InvalidTokenError",
     "KeysUnavailableError",
+    "NewPasswordRefusedError",
+    "SessionNotFoundError",
+    "TooManyAttemptsError",
+    "UnsupportedMediaTypeError",
     "WrongPasswordError",
+    "answered",
     "database_errors_as_503",
+    "same_site_origin",
 ]
 
 # The commands that fix missing or broken keys, quoted in errors, logs and check hints.
@@ -30,7 +46,7 @@ MAKE_KEYS: Final = "python manage.py make_jwt_key"
 MAKE_KEYS_FORCE: Final = "python manage.py make_jwt_key --force"
 
 
-class _JsonHttpError(HttpError):
+class _Error(HttpError):
     status: int = 500
     detail: str = "Internal error."
 
@@ -38,39 +54,72 @@ class _JsonHttpError(HttpError):
         super().__init__(self.status, message or self.detail)
 
 
-class InvalidTokenError(_JsonHttpError):
+class InvalidTokenError(_Error):
     """A token is missing, malformed, expired, of the wrong type or not signed by our keys."""
 
-    status = 401
-    detail = "Invalid or expired token."
+    status, detail = 401, "Invalid or expired token."
 
 
-class InvalidCredentialsError(_JsonHttpError):
+class InvalidCredentialsError(_Error):
     """Unknown user, wrong password or inactive user: one answer, so none can be told apart."""
 
-    status = 401
-    detail = "Invalid credentials."
+    status, detail = 401, "Invalid credentials."
 
 
-class KeysUnavailableError(_JsonHttpError):
-    """The key pair cannot be loaded (missing, unreadable, not a key): a server problem."""
-
-    status = 503
-    detail = f"The JWT signing keys are unavailable. Run `{MAKE_KEYS}` to create them."
-
-
-class WrongPasswordError(_JsonHttpError):
+class WrongPasswordError(_Error):
     """The current password given to change it is wrong."""
 
-    status = 400
-    detail = "The current password is wrong."
+    status, detail = 400, "The current password is wrong."
 
 
-class DatabaseUnavailableError(_JsonHttpError):
+class CrossOriginError(_Error):
+    """A web route called from an ``Origin`` that is neither this site nor a CORS one."""
+
+    status, detail = 403, "Cross-origin request refused."
+
+
+class SessionNotFoundError(_Error):
+    """Not a live session of the caller: unknown and someone else's are one answer."""
+
+    status, detail = 404, "Session not found."
+
+
+class UnsupportedMediaTypeError(_Error):
+    """A body that is not declared ``application/json`` (what no cross-site HTML form sends)."""
+
+    status, detail = 415, "Send a JSON body (application/json)."
+
+
+class TooManyAttemptsError(_Error):
+    """Too many failed attempts for one account; the next is allowed in ``wait`` seconds."""
+
+    status, detail = 429, "Too many failed attempts for this account."
+
+    def __init__(self, wait: float) -> None:
+        super().__init__()
+        self.wait = wait
+
+
+class KeysUnavailableError(_Error):
+    """The key pair cannot be loaded (missing, unreadable, not a key): a server problem."""
+
+    status, detail = 503, f"The JWT signing keys are unavailable. Run `{MAKE_KEYS}` to create them."
+
+
+class DatabaseUnavailableError(_Error):
     """The database cannot be reached (sessions live there): a server problem, try again."""
 
-    status = 503
-    detail = "The database is unavailable; try again shortly."
+    status, detail = 503, "The database is unavailable; try again shortly."
+
+
+class NewPasswordRefusedError(ValidationError):
+    """``AUTH_PASSWORD_VALIDATORS`` refused the new password: django-ninja's 422, a message each."""
+
+    def __init__(self, messages: list[str]) -> None:
+        location = ["body", "payload", "new_password"]
+        super().__init__(
+            [{"type": "password_invalid", "loc": location, "msg": m} for m in messages]
+        )
 
 
 Function = TypeVar("Function", bound=Callable[..., Any])
@@ -88,3 +137,60 @@ def database_errors_as_503(function: Function) -> Function:
             raise DatabaseUnavailableError() from exc
 
     return guarded  # type: ignore[return-value]
+
+
+def same_site_origin(request: HttpRequest) -> None:
+    """A check for ``answered``: an ``Origin`` other than this site and the CORS list is a 403."""
+    origin = request.META.get("HTTP_ORIGIN")
+    allowed = getattr(settings, "CORS_ALLOWED_ORIGINS", ())
+    own = f"{request.scheme}://{request.get_host()}"
+    if origin is not None and origin != own and origin not in allowed:
+        raise CrossOriginError()
+
+
+Run = Callable[..., HttpResponse]
+
+
+def answered(*checks: Callable[[HttpRequest], None]) -> Callable[[Run], Run]:
+    """A router's decorator (``router.add_decorator(answered(), mode="view")``).
+
+    Before django-ninja reads the request: an operation with a body answers 415 unless the body
+    is declared ``application/json`` (login CSRF), then each of ``checks`` runs. django-ninja
+    calls this outside its own error handling, so their errors go to the API's exception
+    handlers here. A ``TooManyAttemptsError`` of the view is answered by those handlers too,
+    then given ``Retry-After``, as django-ninja answers its own throttles.
+    """
+
+    def decorate(run: Run) -> Run:
+        operation: Any = inspect.unwrap(run).__self__  # bound to the mounted operation
+        reads_body = any(issubclass(model, BodyModel) for model in operation.models)
+        view = operation.view_func
+
+        def answer(request: HttpRequest, error: HttpError) -> HttpResponse:
+            response: HttpResponse = operation.api.on_exception(request, error)
+            if isinstance(error, TooManyAttemptsError):
+                response["Retry-After"] = str(math.ceil(error.wait))
+            return response
+
+        @functools.wraps(view)
+        def answered_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return view(request, *args, **kwargs)
+            except TooManyAttemptsError as error:
+                return answer(request, error)
+
+        @functools.wraps(run)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                if reads_body and request.content_type != "application/json":
+                    raise UnsupportedMediaTypeError()
+                for check in checks:
+                    check(request)
+            except HttpError as error:
+                return answer(request, error)
+            return run(request, *args, **kwargs)
+
+        operation.view_func = answered_view
+        return checked
+
+    return decorate

@@ -11,9 +11,9 @@ __all__ = [
     "AccessTokenResponse",
     "ErrorResponse",
     "MobileSignInResponse",
-    "MobileTokenRefreshRequest",
     "MobileTokenRefreshResponse",
     "PasswordChangeRequest",
+    "RefreshTokenRequest",
     "SessionResponse",
     "SignInRequest",
     "ValidationErrorResponse",
@@ -35,8 +35,10 @@ class MobileSignInResponse(Schema):
     access: str
 
 
-class MobileTokenRefreshRequest(Schema):
-    # No length bound: an over-long token is a 401 like any other bad token.
+class RefreshTokenRequest(Schema):
+    """The mobile router's refresh and sign-out body. No length bound: an over-long token is a
+    401 like any other bad token."""
+
     refresh: str
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -11,28 +10,25 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest
+from ninja_simple_jwt.audit import audit
 from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.errors import (
     InvalidCredentialsError,
+    NewPasswordRefusedError,
     WrongPasswordError,
     database_errors_as_503,
 )
 from ninja_simple_jwt.models import Session
 from ninja_simple_jwt.sessions import (
     SignInTokens,
-    audit,
     keep_sessions_after_rehash,
     password_fingerprint,
-    revoke_all,
+    revoke,
     start_session,
 )
 from ninja_simple_jwt.throttling import account_attempts
 
-__all__ = ["authenticate_credentials", "change_password", "sign_in"]
-
-
-def _is_active(user: Any) -> bool:
-    return getattr(user, "is_active", True) is True
+__all__ = ["change_password", "sign_in"]
 
 
 def authenticate_credentials(
@@ -57,7 +53,7 @@ def authenticate_credentials(
         user = None
     else:
         user = authenticate(request, username=candidate.get_username(), password=password)
-    if user is None or not _is_active(user):
+    if user is None or getattr(user, "is_active", True) is not True:
         raise InvalidCredentialsError()
     return user
 
@@ -66,7 +62,7 @@ def authenticate_credentials(
 def sign_in(request: HttpRequest, username: str, password: str) -> SignInTokens:
     """Authenticate, fire ``user_logged_in`` (it updates ``last_login``), start a session.
 
-    ``AccountThrottledError`` when the account has had too many failures (``throttling``).
+    ``TooManyAttemptsError`` when the account has had too many failures (``throttling``).
     """
     # The hash stored before sign-in, which Django may replace (re-hash) while checking it.
     account = _account(username)
@@ -102,8 +98,8 @@ def change_password(
 ) -> None:
     """Set a new password for the session's user and revoke the user's other sessions.
 
-    ``WrongPasswordError`` (400) if ``current_password`` is wrong; Django's ``ValidationError``
-    with the ``AUTH_PASSWORD_VALIDATORS`` messages if the new one is refused.
+    ``WrongPasswordError`` (400) if ``current_password`` is wrong, ``NewPasswordRefusedError``
+    (422) with the ``AUTH_PASSWORD_VALIDATORS`` messages if the new one is refused.
     """
     user = session.user
     try:
@@ -113,12 +109,15 @@ def change_password(
     except WrongPasswordError:
         audit("password_change_failed", request, session=session, level=logging.WARNING)
         raise
-    validate_password(new_password, user)
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise NewPasswordRefusedError(exc.messages) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
     # The session that changed it stays usable; every other one ends.
     Session.objects.filter(pk=session.pk).update(password_fingerprint=password_fingerprint(user))
-    revoke_all(
+    revoke(
         Session.objects.filter(user=user).exclude(pk=session.pk),
         Session.RevokedReason.PASSWORD_CHANGED,
         request,

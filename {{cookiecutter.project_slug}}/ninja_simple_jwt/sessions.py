@@ -1,48 +1,50 @@
-"""Sessions: starting one at sign-in, refreshing with rotation and reuse detection, revoking.
+"""Sessions: the server-side state behind each refresh token, and what may change it.
 
-Access tokens stay stateless; the refresh path reads one session row (with its user) and writes
-it once. Rotation is a conditional update on the current ``jti`` (compare and swap), so two
-concurrent refreshes of one token cannot both win, on SQLite as on PostgreSQL, without locks or
-a transaction held open. RFC 9700, 4.14.2: a refresh token presented after it was replaced is
-reuse, and ends the whole session; the immediately previous one within
-``JWT_REFRESH_REUSE_GRACE`` is a retry (two tabs, a lost response) and gets the current one.
+- ``start_session``: sign-in (``services``) and the library's ``get_*_for_user`` helpers.
+- ``refresh_session``: the token-refresh routes; ``end_session``: the sign-out routes.
+- ``live_session``: ``HttpJwtAuth`` with ``USE_STATELESS_AUTH = False``, and the account routes.
+- ``revoke``: the account routes, a password change, the admin, and this module.
+- ``user_sessions``: the account routes' session list.
+- ``password_fingerprint`` and ``keep_sessions_after_rehash``: sign-in and password change.
+
+Access tokens stay stateless; a refresh reads its session with its user (one query) and writes
+it once. Rotation is one conditional UPDATE on the current ``jti`` (compare and swap): of two
+concurrent refreshes of one token only one can win, on SQLite as on PostgreSQL, without locks.
+RFC 9700, 4.14.2: a refresh token presented after it was replaced is reuse and ends the whole
+session; the immediately previous one within ``JWT_REFRESH_REUSE_GRACE`` is a retry (two tabs,
+a lost response) and gets the current one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja.throttling import BaseThrottle
+from ninja_simple_jwt.audit import audit, client_address
 from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.errors import InvalidTokenError, database_errors_as_503
 from ninja_simple_jwt.models import Session, new_jti
-from ninja_simple_jwt.session_rows import find_session, swap_refresh_jti
-from ninja_simple_jwt.tokens import MintedToken, mint_token, verify_token
+from ninja_simple_jwt.tokens import MintedToken, TokenTypes, mint_token, verify_token
 
 __all__ = [
-    "AUDIT_LOGGER",
     "Refreshed",
     "SignInTokens",
-    "audit",
-    "client_address",
+    "end_session",
+    "keep_sessions_after_rehash",
     "live_session",
+    "password_fingerprint",
     "refresh_session",
     "revoke",
     "start_session",
+    "user_sessions",
 ]
-
-# Every audit event goes to this logger: event, user id, session id and client address.
-AUDIT_LOGGER = "ninja_simple_jwt.audit"
-_audit_logger = logging.getLogger(AUDIT_LOGGER)
-_client_ident = BaseThrottle()  # django-ninja's client address rule (NINJA_NUM_PROXIES)
 
 
 @dataclass(frozen=True)
@@ -55,42 +57,6 @@ class SignInTokens:
 class Refreshed:
     access: MintedToken
     refresh: MintedToken | None  # None when rotation is off
-
-
-def client_address(request: HttpRequest | None) -> str | None:
-    """The client's IP address as django-ninja's throttles see it, or None if not an address."""
-    if request is None:
-        return None
-    ident = _client_ident.get_ident(request) or ""
-    try:
-        return str(ipaddress.ip_address(ident.strip()))
-    except ValueError:
-        return None
-
-
-def audit(
-    event: str,
-    request: HttpRequest | None = None,
-    *,
-    user_id: Any = None,
-    session: Session | None = None,
-    level: int = logging.INFO,
-) -> None:
-    """Log one audit event; never a token or a password."""
-    if session is not None and user_id is None:
-        user_id = session.user_id
-    fields = {
-        "event": event,
-        "user_id": user_id,
-        "session_id": None if session is None else session.public_id,
-        "client_address": client_address(request),
-    }
-    _audit_logger.log(
-        level,
-        "%s user=%s session=%s address=%s",
-        *fields.values(),
-        extra={"audit": fields},
-    )
 
 
 def password_fingerprint(user: Any, stored: str | None = None) -> str:
@@ -111,21 +77,20 @@ def keep_sessions_after_rehash(user: Any, stored: str) -> None:
 
 def _tokens(session: Session, user: Any, now: datetime) -> SignInTokens:
     """A refresh token with the session's current jti and expiry, and an access token, both
-    issued at ``now``: the one reading of the clock their times (and the cookie's) come from."""
+    issued at one reading of the clock (the refresh cookie's Max-Age comes from it too)."""
     # Token times are whole seconds since the epoch; the session's datetimes follow USE_TZ.
     issued_at = int(time.time())
     remaining = round((session.expires_at - now).total_seconds())
-    return SignInTokens(
-        refresh=mint_token(
-            user,
-            "refresh",
-            session_id=session.public_id,
-            jti=session.refresh_jti,
-            issued_at=issued_at,
-            expires_at=issued_at + remaining,
-        ),
-        access=mint_token(user, "access", session_id=session.public_id, issued_at=issued_at),
+    refresh = mint_token(
+        user,
+        TokenTypes.REFRESH,
+        session_id=session.public_id,
+        jti=session.refresh_jti,
+        issued_at=issued_at,
+        expires_at=issued_at + remaining,
     )
+    access = mint_token(user, TokenTypes.ACCESS, session_id=session.public_id, issued_at=issued_at)
+    return SignInTokens(refresh=refresh, access=access)
 
 
 @database_errors_as_503
@@ -148,17 +113,19 @@ def start_session(user: Any, request: HttpRequest | None = None) -> SignInTokens
 
 def _refusal(session: Session) -> Session.RevokedReason | None:
     """Why a session that is not revoked must end now: its user is gone from it."""
-    user = session.user
-    if getattr(user, "is_active", True) is not True:
+    if getattr(session.user, "is_active", True) is not True:
         return Session.RevokedReason.USER_INACTIVE
-    if session.password_fingerprint != password_fingerprint(user):
+    if session.password_fingerprint != password_fingerprint(session.user):
         return Session.RevokedReason.PASSWORD_CHANGED
     return None
 
 
 def _find(session_id: Any) -> Session | None:
-    """The session of this public id with its user, in one query (no ordering), or None."""
-    return find_session(session_id) if isinstance(session_id, str) else None
+    """The session of this public id with its user, in one query, or None."""
+    try:
+        return Session.objects.select_related("user").get(public_id=str(session_id))
+    except Session.DoesNotExist:
+        return None
 
 
 @database_errors_as_503
@@ -171,38 +138,31 @@ def live_session(session_id: Any) -> Session | None:
 
 
 @database_errors_as_503
-def revoke(session: Session, reason: str, request: HttpRequest | None = None) -> None:
-    """End one session: its refresh tokens stop working (its access tokens at their expiry)."""
-    now = timezone.now()
-    Session.objects.filter(pk=session.pk, revoked_at=None).update(
-        revoked_at=now, revoked_reason=reason
-    )
-    session.revoked_at, session.revoked_reason = now, reason
-    audit("session_revoked", request, session=session)
-
-
-@database_errors_as_503
-def revoke_all(sessions: Any, reason: str, request: HttpRequest | None = None) -> int:
-    """Revoke every live session of a queryset in one update; the number revoked."""
+def revoke(sessions: QuerySet[Session], reason: str, request: HttpRequest | None = None) -> int:
+    """End the live sessions of ``sessions`` in one update (their refresh tokens stop working,
+    their access tokens at their expiry); how many there were."""
     now = timezone.now()
     live = list(sessions.filter(revoked_at=None))
     Session.objects.filter(pk__in=[session.pk for session in live], revoked_at=None).update(
         revoked_at=now, revoked_reason=reason
     )
     for session in live:
-        session.revoked_at, session.revoked_reason = now, reason
         audit("session_revoked", request, session=session)
     return len(live)
 
 
-def session_of_token(claims: dict[str, Any]) -> Session:
-    """The session (with its user) that verified refresh claims belong to, else 401."""
+def _one(session: Session) -> QuerySet[Session]:
+    return Session.objects.filter(pk=session.pk)
+
+
+def _session_of_token(claims: dict[str, Any]) -> Session:
+    """The live session (with its user) of verified refresh claims, else 401."""
     session = _find(claims["sid"])
-    if session is None or not session.is_live:  # revoked or expired
+    if session is None or not session.is_live:  # unknown, revoked or expired
         raise InvalidTokenError()
     reason = _refusal(session)
     if reason is not None:
-        revoke(session, reason)
+        revoke(_one(session), reason)
         raise InvalidTokenError()
     return session
 
@@ -217,15 +177,15 @@ def refresh_session(
     refresh token of the session is accepted, and only an access token is answered.
     """
     jwt_settings = get_jwt_settings()
-    claims = verify_token(refresh_token, "refresh")
-    session = session_of_token(claims)
+    claims = verify_token(refresh_token, TokenTypes.REFRESH)
+    session = _session_of_token(claims)
     user, jti, now = session.user, claims["jti"], timezone.now()
     if not (jwt_settings.JWT_ROTATE_REFRESH_TOKENS if rotate is None else rotate):
         if jti != session.refresh_jti:
             _reuse(session, request)
-        Session.objects.filter(pk=session.pk).update(last_used_at=now)
+        _one(session).update(last_used_at=now)
         audit("refresh", request, session=session)
-        access = mint_token(user, "access", session_id=session.public_id)
+        access = mint_token(user, TokenTypes.ACCESS, session_id=session.public_id)
         return Refreshed(access=access, refresh=None)
     if jti == session.refresh_jti:
         rotated = {
@@ -236,7 +196,9 @@ def refresh_session(
             "expires_at": now + jwt_settings.JWT_REFRESH_TOKEN_LIFETIME,
         }
         # Compare and swap: only the request that still sees ``jti`` as current rotates it.
-        if swap_refresh_jti(session, jti, rotated):
+        if Session.objects.filter(pk=session.pk, refresh_jti=jti, revoked_at=None).update(
+            **rotated
+        ):
             for field, value in rotated.items():
                 setattr(session, field, value)
             audit("refresh", request, session=session)
@@ -245,11 +207,10 @@ def refresh_session(
         session.refresh_from_db()  # another request rotated it a moment ago
         if session.revoked_at is not None:
             raise InvalidTokenError()
-    grace = jwt_settings.JWT_REFRESH_REUSE_GRACE
     is_retry = (
         jti == session.previous_jti
         and session.rotated_at is not None
-        and now - session.rotated_at <= grace
+        and now - session.rotated_at <= jwt_settings.JWT_REFRESH_REUSE_GRACE
     )
     if not is_retry:
         _reuse(session, request)
@@ -261,29 +222,22 @@ def refresh_session(
 def _reuse(session: Session, request: HttpRequest | None) -> None:
     """A replaced refresh token came back: someone else may hold the session. End it."""
     audit("refresh_reuse_detected", request, session=session, level=logging.WARNING)
-    if session.revoked_at is None:
-        revoke(session, Session.RevokedReason.REUSE_DETECTED, request)
+    revoke(_one(session), Session.RevokedReason.REUSE_DETECTED, request)
     raise InvalidTokenError()
 
 
 @database_errors_as_503
 def end_session(refresh_token: str, request: HttpRequest | None = None) -> None:
     """Sign out: revoke the session a valid refresh token belongs to."""
-    claims = verify_token(refresh_token, "refresh")
-    session = _find(claims["sid"])
+    session = _find(verify_token(refresh_token, TokenTypes.REFRESH)["sid"])
     if session is None:
         raise InvalidTokenError()
     audit("sign_out", request, session=session)
-    if session.revoked_at is None:
-        revoke(session, Session.RevokedReason.SIGN_OUT, request)
+    revoke(_one(session), Session.RevokedReason.SIGN_OUT, request)
 
 
 @database_errors_as_503
 def user_sessions(user: Any) -> list[Session]:
     """The live sessions of a user, newest first."""
     fingerprint = password_fingerprint(user)
-    return [
-        session
-        for session in Session.objects.live().filter(user=user)
-        if session.password_fingerprint == fingerprint
-    ]
+    return list(Session.objects.live().filter(user=user, password_fingerprint=fingerprint))

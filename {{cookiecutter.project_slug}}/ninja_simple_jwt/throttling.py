@@ -4,8 +4,9 @@
   django-ninja's throttle (``SignInRateThrottle``, a 429 with ``Retry-After``). Clients are told
   apart as django-ninja does it (``NINJA_NUM_PROXIES``).
 - Per account (``SIGN_IN_ACCOUNT_THROTTLE_RATE``): failed attempts for one account, from any
-  client, so a botnet spraying one account is slowed down too. It is a rate, not a lock: the
-  oldest failure leaves the window, and the owner can sign in again.
+  client, so a botnet spraying one account is slowed down too (``TooManyAttemptsError``, a 429
+  with ``Retry-After``). It is a rate, not a lock: the oldest failure leaves the window, and
+  the owner can sign in again.
 
 Counts are sliding windows of attempt times in the cache: shared by every worker and instance
 when the cache is (production settings: Redis, else the database). Each update holds a short
@@ -21,33 +22,24 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle, SimpleRateThrottle
+from ninja_simple_jwt.audit import audit
 from ninja_simple_jwt.conf import get_jwt_settings
-from ninja_simple_jwt.sessions import audit
+from ninja_simple_jwt.errors import TooManyAttemptsError
 
-__all__ = ["AccountThrottledError", "RateCounter", "SignInRateThrottle", "account_attempts"]
+__all__ = ["SignInRateThrottle", "account_attempts"]
 
 logger = logging.getLogger("ninja_simple_jwt")
 
 
-class AccountThrottledError(Exception):
-    """Too many failed attempts for one account; ``wait`` seconds until the next is allowed."""
-
-    def __init__(self, wait: float) -> None:
-        super().__init__(f"Too many failed attempts for this account; retry in {wait:.0f} s.")
-        self.wait = wait
-
-
 class RateCounter:
     """At most ``rate`` (django-ninja's syntax: "10/min", "30/5m") events per key and window."""
-
-    timer: Callable[[], float] = time.time  # tests move it
 
     def __init__(self, scope: str, rate: str) -> None:
         self.scope = scope
@@ -60,7 +52,7 @@ class RateCounter:
         key = self._key(ident)
         try:
             with _locked(key):
-                now = self.timer()
+                now = time.time()
                 history = [at for at in cache.get(key, []) if at > now - self.duration]
                 if len(history) >= self.limit:
                     return max(history[-1] + self.duration - now, 1.0), 0.0
@@ -130,7 +122,7 @@ class SignInRateThrottle(BaseThrottle):
 
 @contextmanager
 def account_attempts(login: Any, request: HttpRequest | None = None) -> Iterator[None]:
-    """One attempt at ``login``'s password: ``AccountThrottledError`` if the account has had
+    """One attempt at ``login``'s password: ``TooManyAttemptsError`` if the account has had
     ``SIGN_IN_ACCOUNT_THROTTLE_RATE`` failures; counted as a failure unless the block exits
     cleanly (a success is given back)."""
     rate = get_jwt_settings().SIGN_IN_ACCOUNT_THROTTLE_RATE
@@ -143,6 +135,6 @@ def account_attempts(login: Any, request: HttpRequest | None = None) -> Iterator
     wait, at = counter.take(ident)
     if wait is not None:
         audit("account_throttled", request, level=logging.WARNING)
-        raise AccountThrottledError(wait)
+        raise TooManyAttemptsError(wait)
     yield
     counter.give_back(ident, at)

@@ -16,7 +16,8 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from enum import StrEnum
+from typing import Any, Final
 
 import jwt
 from ninja_simple_jwt.conf import get_jwt_settings
@@ -24,9 +25,7 @@ from ninja_simple_jwt.errors import InvalidTokenError
 from ninja_simple_jwt.keys.algorithms import KEY_ID_PATTERN
 from ninja_simple_jwt.keys.cache import key_cache
 
-__all__ = ["MAX_TOKEN_LENGTH", "MintedToken", "TokenType", "mint_token", "verify_token"]
-
-TokenType = Literal["access", "refresh"]
+__all__ = ["MAX_TOKEN_LENGTH", "MintedToken", "TokenTypes", "mint_token", "verify_token"]
 # A real token is well under 2 KiB: refusing huge input first keeps bad requests cheap.
 MAX_TOKEN_LENGTH: Final = 8 * 1024
 REQUIRED_CLAIMS: Final = ("exp", "iat", "jti", "sid", "token_type", "user_id")
@@ -40,6 +39,14 @@ _REFUSED_HEADER_PARAMETERS: Final = frozenset({"crit", "b64", "jku", "x5u", "jwk
 
 # Token text -> (kid, claims) of tokens whose signature verified under the current settings.
 _verified: dict[str, tuple[str, dict[str, Any]]] = {}
+
+
+class TokenTypes(StrEnum):
+    """The ``token_type`` claim (the library's names). Its values are plain strings: a function
+    that takes a token type takes ``TokenTypes.ACCESS`` or ``"access"`` alike."""
+
+    ACCESS = "access"
+    REFRESH = "refresh"
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ def user_claims(user: Any) -> dict[str, Any]:
 
 def mint_token(
     user: Any,
-    token_type: TokenType,
+    token_type: str,
     *,
     session_id: str,
     jti: str | None = None,
@@ -76,10 +83,10 @@ def mint_token(
     lifetime from ``issued_at``.
     """
     jwt_settings = get_jwt_settings()
-    lifetime = {
-        "access": jwt_settings.JWT_ACCESS_TOKEN_LIFETIME,
-        "refresh": jwt_settings.JWT_REFRESH_TOKEN_LIFETIME,
-    }[token_type]
+    kind = TokenTypes(token_type)
+    lifetime = jwt_settings.JWT_ACCESS_TOKEN_LIFETIME
+    if kind is TokenTypes.REFRESH:
+        lifetime = jwt_settings.JWT_REFRESH_TOKEN_LIFETIME
     issued_at = int(time.time()) if issued_at is None else issued_at
     claims = {
         **user_claims(user),
@@ -87,7 +94,7 @@ def mint_token(
         "jti": jti or secrets.token_urlsafe(16),
         "iat": issued_at,
         "exp": expires_at or issued_at + int(lifetime.total_seconds()),
-        "token_type": token_type,
+        "token_type": kind.value,
     }
     if jwt_settings.JWT_ISSUER is not None:
         claims["iss"] = jwt_settings.JWT_ISSUER
@@ -104,7 +111,7 @@ def mint_token(
     return MintedToken(token, claims["exp"], claims)
 
 
-def verify_token(token: str, token_type: TokenType) -> dict[str, Any]:
+def verify_token(token: str, token_type: str) -> dict[str, Any]:
     """The claims of a valid token of ``token_type``; ``InvalidTokenError`` otherwise.
 
     ``KeysUnavailableError`` (503) if the public key cannot be loaded. A token whose signature
@@ -203,6 +210,6 @@ def _claims_have_our_types(claims: dict[str, Any]) -> bool:
     return (
         all(type(claims.get(name, 0)) is int for name in ("exp", "iat", "nbf"))
         and all(isinstance(claims[name], str) and claims[name] for name in ("jti", "sid"))
-        and claims["token_type"] in ("access", "refresh")
+        and claims["token_type"] in tuple(TokenTypes)
         and (type(claims["user_id"]) is int or isinstance(claims["user_id"], str))
     )

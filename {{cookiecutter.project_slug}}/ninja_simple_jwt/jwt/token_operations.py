@@ -12,11 +12,10 @@ it escapes a django-ninja operation).
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from ninja_simple_jwt.sessions import refresh_session, start_session
-from ninja_simple_jwt.tokens import verify_token
+from ninja_simple_jwt.tokens import TokenTypes, verify_token
 
 __all__ = [
     "TokenTypes",
@@ -25,11 +24,6 @@ __all__ = [
     "get_access_token_from_refresh_token",
     "get_refresh_token_for_user",
 ]
-
-
-class TokenTypes(StrEnum):
-    ACCESS = "access"
-    REFRESH = "refresh"
 
 
 def get_refresh_token_for_user(user: Any) -> tuple[str, dict[str, Any]]:
@@ -53,5 +47,4 @@ def get_access_token_from_refresh_token(refresh_token: str) -> tuple[str, dict[s
 
 def decode_token(token: str, token_type: TokenTypes | str) -> dict[str, Any]:
     """The verified claims of a token of ``token_type``; ``InvalidTokenError`` otherwise."""
-    kind = TokenTypes(token_type)
-    return verify_token(token, "access" if kind is TokenTypes.ACCESS else "refresh")
+    return verify_token(token, TokenTypes(token_type))

@@ -25,8 +25,6 @@ from django.urls import reverse
 from ninja_simple_jwt.conf import ALGORITHMS, get_jwt_settings
 from ninja_simple_jwt.keys.cache import key_cache
 from ninja_simple_jwt.sessions import start_session
-from ninja_simple_jwt.throttling import RateCounter
-from ninja_simple_jwt.tokens import TokenType
 
 PASSWORD = "correct horse battery staple"
 LOGIN = "ada@example.com"
@@ -63,7 +61,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def mint(user: Any, token_type: TokenType) -> str:
+def mint(user: Any, token_type: str) -> str:
     """A token of a new session of ``user``, as sign-in would give."""
     tokens = start_session(user)
     return (tokens.access if token_type == "access" else tokens.refresh).token
@@ -77,7 +75,7 @@ def make_keys(*arguments: str) -> str:
 
 
 class FakeClock:
-    """Stands in for a clock: the key cache's monotonic one, or the throttle's wall clock."""
+    """Stands in for the key cache's monotonic clock."""
 
     def __init__(self, now: float = 1_700_000_000.0) -> None:
         self.now = now
@@ -161,14 +159,6 @@ def key_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """The key cache's clock, moved by the test."""
     clock = FakeClock(1000.0)
     monkeypatch.setattr(key_cache, "clock", clock)
-    return clock
-
-
-@pytest.fixture
-def throttle_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """The sign-in throttles' clock, moved by the test."""
-    clock = FakeClock()
-    monkeypatch.setattr(RateCounter, "timer", clock)
     return clock
 
 

@@ -21,7 +21,6 @@ from django.test import override_settings
 from ninja.throttling import SimpleRateThrottle
 from ninja_simple_jwt.conf import DEFAULTS, build_jwt_settings, get_jwt_settings
 from ninja_simple_jwt.sessions import start_session
-from ninja_simple_jwt.tokens import TokenType
 
 E001 = "ninja_simple_jwt.E001"
 
@@ -31,7 +30,7 @@ def app_check_ids() -> list[str]:
     return sorted(str(message.id) for message in run_checks(tags=["ninja_simple_jwt"]))
 
 
-def lifetime(user: Any, token_type: TokenType) -> int:
+def lifetime(user: Any, token_type: str) -> int:
     tokens = start_session(user)
     claims = (tokens.access if token_type == "access" else tokens.refresh).claims
     return int(claims["exp"] - claims["iat"])

@@ -17,10 +17,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from ninja_simple_jwt.audit import AUDIT_LOGGER
 from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.models import Session
-from ninja_simple_jwt.session_rows import find_session, swap_refresh_jti
-from ninja_simple_jwt.sessions import AUDIT_LOGGER
 from ninja_simple_jwt.tests.conftest import (
     INVALID_TOKEN,
     LOGIN,
@@ -241,30 +240,17 @@ def test_concurrent_refreshes_of_one_token_never_fork_the_session() -> None:
     }
 
 
-def test_the_refresh_statements_read_and_write_what_the_orm_does(client: Client, user: Any) -> None:
-    """The refresh path's SQL is written once by hand, for speed (``session_rows``): the
-    session and user it loads equal the ORM's field for field (aware datetimes included), and
-    its compare and swap writes what the ORM reads back, once."""
-    sid = claims_of(sign_in(client)["refresh"])["sid"]
-    loaded = find_session(sid)
-    expected = Session.objects.select_related("user").get(public_id=sid)
-
-    def fields(instance: Any) -> dict[str, Any]:
-        return {
-            field.attname: getattr(instance, field.attname)
-            for field in instance._meta.concrete_fields
-        }
-
-    assert loaded is not None
-    assert (fields(loaded), fields(loaded.user)) == (fields(expected), fields(expected.user))
-    last_login = loaded.user.last_login
-    assert loaded.expires_at.tzinfo is not None and last_login and last_login.tzinfo is not None
-    now = timezone.now()
-    assert swap_refresh_jti(loaded, loaded.refresh_jti, {"refresh_jti": "next", "rotated_at": now})
-    assert not swap_refresh_jti(loaded, loaded.refresh_jti, {"refresh_jti": "again"})
-    stored = Session.objects.get(public_id=sid)
-    assert (stored.refresh_jti, stored.rotated_at) == ("next", now)
-    assert find_session("no such session") is None
+def test_a_refresh_is_one_read_and_one_conditional_update(
+    client: Client, user: Any, django_assert_num_queries: Any
+) -> None:
+    """The session comes with its user in one query; the rotation is one UPDATE on the current
+    jti (compare and swap), which the concurrent test above puts to work."""
+    tokens = sign_in(client)
+    with django_assert_num_queries(2) as queries:
+        assert refresh(client, tokens["refresh"]).status_code == 200
+    read, update = (query["sql"] for query in queries.captured_queries)
+    assert read.startswith("SELECT") and " JOIN " in read
+    assert update.startswith("UPDATE") and "refresh_jti" in update.partition("WHERE")[2]
 
 
 # --- What ends a session at refresh (SECURITY.md 15, 21) ---
