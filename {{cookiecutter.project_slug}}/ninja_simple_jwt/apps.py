@@ -17,7 +17,7 @@ def _forget_cached_settings(*, setting: str, **kwargs: Any) -> None:
     if setting in ("NINJA_SIMPLE_JWT", "DEBUG", "AUTH_USER_MODEL"):
         get_jwt_settings.cache_clear()
         forget_verified_tokens()
-    if setting in ("NINJA_SIMPLE_JWT", "BASE_DIR", "STORAGES"):
+    if setting in ("NINJA_SIMPLE_JWT", "STORAGES"):
         key_cache.clear()
 
 

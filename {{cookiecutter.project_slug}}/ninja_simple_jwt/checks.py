@@ -7,6 +7,9 @@ deploy check W002 (``check --deploy``) warns when throttling counts in a per-pro
 
 from __future__ import annotations
 
+import os
+import shlex
+import stat
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -16,7 +19,20 @@ from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from ninja_simple_jwt.conf import get_jwt_settings
-from ninja_simple_jwt.keys.diagnosis import diagnose_keys
+from ninja_simple_jwt.errors import MAKE_KEYS, MAKE_KEYS_FORCE
+from ninja_simple_jwt.keys.algorithms import key_id
+from ninja_simple_jwt.keys.reader import (
+    KeyInvalidError,
+    KeyKindError,
+    KeyMaterialError,
+    KeyMissingError,
+    KeyUnreadableError,
+    read_previous_keys,
+    read_private_key,
+    read_public_key,
+    replace_keys_hint,
+)
+from ninja_simple_jwt.keys.storage import key_storage
 
 __all__ = ["CHECK_IDS"]
 
@@ -32,6 +48,11 @@ CHECK_IDS: Final = {
     "previous_keys": "ninja_simple_jwt.E009",
     "username_field_not_unique": "ninja_simple_jwt.W001",
     "cache_per_process": "ninja_simple_jwt.W002",
+}
+_KEY_ERROR_IDS: Final = {
+    KeyUnreadableError: CHECK_IDS["unreadable"],
+    KeyInvalidError: CHECK_IDS["invalid"],
+    KeyKindError: CHECK_IDS["algorithm"],
 }
 # Caches whose counts no other worker sees (or that keep none).
 _PER_PROCESS_CACHES: Final = (
@@ -71,21 +92,49 @@ def check_keys(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
     """The key pair exists, is readable, fits JWT_ALGORITHM and matches; the private key file is
-    private; the previous-keys document, if any, is usable."""
+    private; the previous-keys document, if any, is usable. Read from storage, not the cache."""
     if _settings_error(app_configs) is not None:
         return []
+    errors: list[checks.CheckMessage] = []
+    missing: dict[str, str] = {}
+    kids: dict[str, str] = {}
+    readers = {"private": lambda: read_private_key().public_key(), "public": read_public_key}
+    for which, read in readers.items():
+        try:
+            kids[which] = key_id(read())
+        except KeyMissingError as exc:
+            missing[which] = exc.location
+        except KeyMaterialError as exc:
+            errors.append(checks.Error(str(exc), hint=exc.hint, id=_KEY_ERROR_IDS[type(exc)]))
+    if missing:
+        # make_jwt_key alone leaves an existing half of a pair alone; --force replaces both.
+        fix = MAKE_KEYS if len(missing) == 2 else MAKE_KEYS_FORCE
+        message = f"JWT key file missing: {', '.join(missing.values())}"
+        errors.append(checks.Error(message, hint=f"Run `{fix}`.", id=CHECK_IDS["missing"]))
+    if len(set(kids.values())) == 2:
+        message = "The JWT public key does not belong to the private key: no token would verify."
+        errors.append(checks.Error(message, hint=replace_keys_hint(), id=CHECK_IDS["mismatch"]))
+    if "private" not in missing and os.name == "posix":
+        errors.extend(_private_key_mode_errors())
+    if "public" in kids:  # the document lives beside it: an unreadable storage is said once
+        try:
+            read_previous_keys()
+        except KeyMaterialError as exc:
+            errors.append(checks.Error(str(exc), hint=exc.hint, id=CHECK_IDS["previous_keys"]))
+    return errors
+
+
+def _private_key_mode_errors() -> list[checks.CheckMessage]:
     try:
-        problems = diagnose_keys()
-    except Exception as exc:
-        # A storage that fails in a way the diagnosis did not foresee is still a report.
-        return [
-            checks.Error(
-                f"Cannot inspect the JWT keys: {type(exc).__name__}: {exc}",
-                hint="Check the key storages (JWT_*_KEY_STORAGE in NINJA_SIMPLE_JWT, STORAGES).",
-                id=CHECK_IDS["unreadable"],
-            )
-        ]
-    return [checks.Error(p.message, hint=p.hint, id=CHECK_IDS[p.kind]) for p in problems]
+        path = key_storage("private").path(get_jwt_settings().JWT_PRIVATE_KEY_PATH)
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except Exception:  # no file mode in remote storages; no file: reported above
+        return []
+    if not mode & 0o077:
+        return []
+    message = f"The JWT private key {path} has mode {mode:04o}: group or others can access it."
+    hint = f"Run `chmod 600 {shlex.quote(path)}`."
+    return [checks.Error(message, hint=hint, id=CHECK_IDS["permissions"])]
 
 
 @checks.register("ninja_simple_jwt")

@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from ninja_simple_jwt.keys.storage import KeyFileStorage, key_storage
+from django.core.files.storage import storages
+from ninja_simple_jwt.keys.storage import KeyFileStorage
+
+from tests.environment import settings_module
 
 # Prints what the production settings made of the environment, as JSON.
 PROBE = """
@@ -42,7 +44,7 @@ print(json.dumps({
 }))
 """
 
-# Where manage.py is (the suite moves settings.BASE_DIR to its throw-away keys).
+# Where manage.py is.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 S3_ENVIRONMENT = {
@@ -121,9 +123,10 @@ def test_production_refuses_to_start_without_a_bucket(missing: str) -> None:
     assert f"Set the {missing} environment variable" in result.stderr
 
 
-def test_other_settings_keep_the_keys_in_the_project_root() -> None:
-    # The test settings, like the local ones: no S3 needed to develop or to run this suite.
-    for which in ("private", "public"):
-        storage = key_storage(which)
+def test_other_settings_keep_the_keys_in_the_project_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The local settings, like the test ones: no S3 needed to develop or to run this suite.
+    local = settings_module("local", monkeypatch)
+    for alias in ("jwt_private_key", "jwt_public_key"):
+        storage = storages.create_storage(local["STORAGES"][alias])
         assert isinstance(storage, KeyFileStorage)
-        assert storage.location == str(settings.BASE_DIR)
+        assert storage.location == str(PROJECT_ROOT)

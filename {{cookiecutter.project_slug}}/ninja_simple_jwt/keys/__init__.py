@@ -1,1 +1,1 @@
-"""The signing keys: algorithms and JWKs, storage and rotation, the per-process cache, checks."""
+"""The signing keys: algorithms and key ids, storage, the one reader, the per-process cache."""

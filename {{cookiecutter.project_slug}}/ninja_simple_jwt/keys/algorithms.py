@@ -57,33 +57,20 @@ class WrongKeyKindError(ValueError):
     """A key the configured algorithm cannot use, e.g. an RSA key under ES256."""
 
 
-def _kind(key: object) -> str:
-    if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
-        return f"an RSA key of {key.key_size} bits"
-    if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
-        return f"an EC key on {key.curve.name}"
-    if isinstance(key, ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey):
-        return "an Ed25519 key"
-    return f"a {type(key).__name__}"
-
-
-def _fits(key: object, algorithm: Algorithm) -> bool:
-    if algorithm == "RS256":
-        return (
-            isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey) and key.key_size >= RSA_KEY_SIZE
-        )
-    if algorithm == "ES256":
-        return isinstance(
-            key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey
-        ) and isinstance(key.curve, ec.SECP256R1)
-    return isinstance(key, ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey)
-
-
 def _checked(key: Any, algorithm: Algorithm) -> Any:
-    if not _fits(key, algorithm):
-        raise WrongKeyKindError(
-            f"{algorithm} needs {_EXPECTED_KIND[algorithm]}, found {_kind(key)}"
-        )
+    """``key`` if the algorithm can use it, else ``WrongKeyKindError`` naming both kinds."""
+    if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
+        found = f"an RSA key of {key.key_size} bits"
+        fits = algorithm == "RS256" and key.key_size >= RSA_KEY_SIZE
+    elif isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
+        found = f"an EC key on {key.curve.name}"
+        fits = algorithm == "ES256" and isinstance(key.curve, ec.SECP256R1)
+    elif isinstance(key, ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey):
+        found, fits = "an Ed25519 key", algorithm == "EdDSA"
+    else:
+        found, fits = f"a {type(key).__name__}", False
+    if not fits:
+        raise WrongKeyKindError(f"{algorithm} needs {_EXPECTED_KIND[algorithm]}, found {found}")
     return key
 
 

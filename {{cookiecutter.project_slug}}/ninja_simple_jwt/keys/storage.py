@@ -1,11 +1,10 @@
-"""Where the keys live: Django storages, named by ``STORAGES`` alias, and the key file storage.
+"""Where the keys live, and the format of the previous-keys document.
 
-The project declares the aliases (``jwt_private_key`` and ``jwt_public_key`` by default) in its
-``STORAGES`` setting: local files here, S3 through django-storages in production, or any other
-``Storage``. ``JWT_*_KEY_STORAGE`` may also hold, as in the library, the import string of a
-``Storage`` instance. When ``JWT_PRIVATE_KEY`` / ``JWT_PUBLIC_KEY`` hold PEM text (say, from
-environment variables), a ``SettingsKeyStorage`` serves it instead. Everything goes through the
-``Storage`` API.
+``JWT_PRIVATE_KEY_STORAGE`` / ``JWT_PUBLIC_KEY_STORAGE`` name a ``STORAGES`` alias (the project
+declares ``jwt_private_key`` and ``jwt_public_key``: files in the project root, S3 through
+django-storages in production, or any other ``Storage``) or, as in the library, the import
+string of a ``Storage`` instance. When ``JWT_PRIVATE_KEY`` / ``JWT_PUBLIC_KEY`` hold PEM text
+(say, from environment variables), a ``SettingsKeyStorage`` serves it instead.
 
 Beside the public key, ``make_jwt_key --rotate`` keeps the previous-keys document
 (``JWT_PREVIOUS_PUBLIC_KEYS_PATH``): the retired public keys that still verify tokens::
@@ -30,7 +29,7 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.files.utils import validate_file_name
 from django.utils.deconstruct import deconstructible
 from django.utils.module_loading import import_string
-from ninja_simple_jwt.conf import DEFAULTS, Algorithm, get_jwt_settings
+from ninja_simple_jwt.conf import Algorithm, get_jwt_settings
 from ninja_simple_jwt.keys.algorithms import PublicKey, key_id, load_public_key, public_key_pem
 
 __all__ = [
@@ -51,30 +50,24 @@ PRIVATE_KEY_FILE_MODE: Final = 0o600
 
 @deconstructible(path="ninja_simple_jwt.keys.storage.KeyFileStorage")
 class KeyFileStorage(FileSystemStorage):
-    """A ``FileSystemStorage`` for key files, rooted at ``settings.BASE_DIR`` unless given one.
+    """A ``FileSystemStorage`` for key files, in ``settings.BASE_DIR`` unless given a location.
 
-    The root is read on every use, so tests can move it with ``override_settings(BASE_DIR=...)``.
-    A file gets its mode (``file_permissions_mode``, 0o600 if unset) in the system call that
+    A file gets its mode (``file_permissions_mode``, 0o600 unless given) in the system call that
     creates it, so a private key is never readable by others, not even for an instant; saving
     over an existing name raises ``FileExistsError`` instead of picking another name.
     """
 
-    def __init__(self, location: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
-        # Not FILE_UPLOAD_PERMISSIONS (often 0o644) when unset: a key file is private by default.
-        kwargs.setdefault("file_permissions_mode", PRIVATE_KEY_FILE_MODE)
-        super().__init__(location=location, **kwargs)
-        self._explicit_location = location
-
-    @property
-    def base_location(self) -> str:
-        if self._explicit_location is not None:
-            return os.fspath(self._explicit_location)
-        base_dir = getattr(settings, "BASE_DIR", None)
-        return os.fspath(base_dir) if base_dir else os.getcwd()
-
-    @property
-    def location(self) -> str:
-        return os.path.abspath(self.base_location)
+    def __init__(
+        self,
+        location: str | os.PathLike[str] | None = None,
+        file_permissions_mode: int = PRIVATE_KEY_FILE_MODE,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            location=getattr(settings, "BASE_DIR", os.curdir) if location is None else location,
+            file_permissions_mode=file_permissions_mode,
+            **kwargs,
+        )
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         # Never another name: a key saved as "jwt-signing_a1b2c3.pem" would be lost.
@@ -124,9 +117,6 @@ class SettingsKeyStorage(Storage):
     def delete(self, name: str) -> None:
         self.files.pop(name, None)
 
-    def size(self, name: str) -> int:
-        return len(self.files[name])
-
 
 @cache
 def _settings_storage(files: tuple[tuple[str, str], ...]) -> SettingsKeyStorage:
@@ -135,27 +125,24 @@ def _settings_storage(files: tuple[tuple[str, str], ...]) -> SettingsKeyStorage:
 
 
 def key_storage(which: Literal["private", "public"]) -> Storage:
-    """The storage of the private or public key, per ``JWT_PRIVATE_KEY_STORAGE`` and co, or of
-    the text of ``JWT_PRIVATE_KEY`` / ``JWT_PUBLIC_KEY`` when set."""
+    """The storage of the private or the public key (and the previous keys); see above.
+
+    ``ImproperlyConfigured`` if the setting names neither a ``STORAGES`` alias nor a storage.
+    """
     jwt_settings = get_jwt_settings()
-    if which == "private" and jwt_settings.JWT_PRIVATE_KEY is not None:
-        return _settings_storage(
-            ((jwt_settings.JWT_PRIVATE_KEY_PATH, jwt_settings.JWT_PRIVATE_KEY),)
-        )
-    if which == "public" and jwt_settings.JWT_PUBLIC_KEY is not None:
-        files = [(jwt_settings.JWT_PUBLIC_KEY_PATH, jwt_settings.JWT_PUBLIC_KEY)]
-        if jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS is not None:
-            files.append(
-                (jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH, jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS)
-            )
-        return _settings_storage(tuple(files))
+    texts = {
+        "private": [(jwt_settings.JWT_PRIVATE_KEY_PATH, jwt_settings.JWT_PRIVATE_KEY)],
+        "public": [
+            (jwt_settings.JWT_PUBLIC_KEY_PATH, jwt_settings.JWT_PUBLIC_KEY),
+            (jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH, jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS),
+        ],
+    }[which]
+    if texts[0][1] is not None:
+        return _settings_storage(tuple((name, text) for name, text in texts if text is not None))
     setting = f"JWT_{which.upper()}_KEY_STORAGE"
     name: str = getattr(jwt_settings, setting)
     if name in storages.backends:
         return storages[name]
-    if name == DEFAULTS[setting]:
-        # No STORAGES entry: files in the project root, like the library.
-        return _DEFAULT_STORAGES[which]
     try:
         storage = import_string(name)
     except ImportError as exc:
@@ -169,17 +156,11 @@ def key_storage(which: Literal["private", "public"]) -> Storage:
     return storage
 
 
-_DEFAULT_STORAGES: Final = {
-    "private": KeyFileStorage(file_permissions_mode=PRIVATE_KEY_FILE_MODE),
-    "public": KeyFileStorage(file_permissions_mode=0o644),
-}
-
-
 def describe_location(storage: Storage, name: str) -> str:
     """A file path for local storages, else the name and the storage class."""
     try:
         return storage.path(name)
-    except NotImplementedError:
+    except Exception:  # NotImplementedError: not a local storage
         return f"{name} (in {type(storage).__module__}.{type(storage).__qualname__})"
 
 
@@ -194,11 +175,7 @@ def replace_file(storage: Storage, name: str, content: bytes, private: bool = Fa
     if storage.exists(name):
         storage.delete(name)
     saved = storage.save(name, ContentFile(content))
-    if (
-        private
-        and isinstance(storage, FileSystemStorage)
-        and not isinstance(storage, KeyFileStorage)
-    ):
+    if private and isinstance(storage, FileSystemStorage):
         # A plain FileSystemStorage applies FILE_UPLOAD_PERMISSIONS (often 0o644): tighten it.
         os.chmod(storage.path(saved), PRIVATE_KEY_FILE_MODE)
     if saved != name:

@@ -25,6 +25,7 @@ from django.urls import reverse
 from ninja_simple_jwt.conf import ALGORITHMS, get_jwt_settings
 from ninja_simple_jwt.keys.cache import key_cache
 from ninja_simple_jwt.sessions import start_session
+from ninja_simple_jwt.tests.keyfiles import keys_in
 
 PASSWORD = "correct horse battery staple"
 LOGIN = "ada@example.com"
@@ -104,9 +105,9 @@ def clock(stopped_time: time_machine.Traveller) -> time_machine.Traveller:
 
 @pytest.fixture(scope="session", autouse=True)
 def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The key storages (they follow BASE_DIR) rooted at this run's throw-away keys."""
+    """The key storages (``STORAGES``) pointed at this run's throw-away keys."""
     directory = tmp_path_factory.mktemp("jwt-keys")
-    with override_settings(BASE_DIR=directory):
+    with override_settings(STORAGES=keys_in(directory)):
         make_keys()
         yield directory
 
@@ -169,7 +170,7 @@ def key_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for algorithm in ALGORITHMS:
         folder = tmp_path_factory.mktemp(f"keys-{algorithm}")
         jwt_settings = {**_project_jwt_settings(), "JWT_ALGORITHM": algorithm}
-        with override_settings(BASE_DIR=folder, NINJA_SIMPLE_JWT=jwt_settings):
+        with override_settings(STORAGES=keys_in(folder), NINJA_SIMPLE_JWT=jwt_settings):
             make_keys()
         folders[algorithm] = folder
     return folders
@@ -184,7 +185,7 @@ def _project_jwt_settings() -> dict[str, Any]:
 def use_keys(settings: Any, folder: Path, target: Path, algorithm: str) -> Path:
     """Sign with a copy of ``folder``'s keys in ``target``, under ``algorithm``, for one test."""
     shutil.copytree(folder, target, dirs_exist_ok=True)
-    settings.BASE_DIR = target
+    settings.STORAGES = keys_in(target)
     settings.NINJA_SIMPLE_JWT = {**settings.NINJA_SIMPLE_JWT, "JWT_ALGORITHM": algorithm}
     return target
 

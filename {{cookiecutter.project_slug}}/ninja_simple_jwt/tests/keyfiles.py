@@ -1,7 +1,7 @@
 """The key files of the current settings, read back as a test sees them.
 
-Under the test settings the key storages keep their files in ``settings.BASE_DIR``, which the
-``keys`` and ``algorithm`` fixtures move to a copy of a key pair for each test.
+Under the test settings the key storages are folders (``STORAGES`` aliases of the project, moved
+by ``keys_in``): the ``keys`` and ``algorithm`` fixtures point them at a copy of a key pair.
 """
 
 import os
@@ -15,10 +15,24 @@ from django.test import Client
 from django.urls import reverse
 from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.keys.algorithms import key_id, load_public_key
+from ninja_simple_jwt.keys.storage import key_storage
 
 KeyFile = Literal["private", "public", "previous"]
 # File modes and umasks are POSIX notions.
 POSIX_ONLY = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+
+
+def keys_in(folder: Path) -> dict[str, Any]:
+    """The project's ``STORAGES`` with the key files in ``folder``."""
+    project: dict[str, Any] = settings.STORAGES
+    return {
+        **project,
+        **{
+            alias: {**entry, "OPTIONS": {**entry.get("OPTIONS", {}), "location": folder}}
+            for alias, entry in project.items()
+            if alias in ("jwt_private_key", "jwt_public_key")
+        },
+    }
 
 
 def key_file(which: KeyFile, directory: Path | None = None) -> Path:
@@ -29,7 +43,9 @@ def key_file(which: KeyFile, directory: Path | None = None) -> Path:
         "public": jwt_settings.JWT_PUBLIC_KEY_PATH,
         "previous": jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH,
     }[which]
-    return Path(directory or settings.BASE_DIR) / name
+    if directory is not None:
+        return directory / name
+    return Path(key_storage("private" if which == "private" else "public").path(name))
 
 
 def file_kid(path: Path) -> str:

@@ -43,6 +43,7 @@ from ninja_simple_jwt.tests.conftest import (
     url,
 )
 from ninja_simple_jwt.tests.forgery import claims_of, sign_claims
+from ninja_simple_jwt.tests.keyfiles import keys_in
 from ninja_simple_jwt.tokens import TokenTypes, verify_token
 
 INVALID_CREDENTIALS = {"detail": "Invalid credentials."}
@@ -453,7 +454,7 @@ def test_missing_keys_give_a_json_503_naming_make_jwt_key(
 ) -> None:
     """A server fault, not the client's: a 503 that says how to fix it, and no half-done
     sign-in (no refresh cookie without a token to put in it)."""
-    settings.BASE_DIR = tmp_path  # no keys there
+    settings.STORAGES = keys_in(tmp_path)  # no keys there
     response = sign_in(client, "web_signin")
     assert response.status_code == 503, response.content[:300]
     assert response["Content-Type"].startswith("application/json")

@@ -25,6 +25,7 @@ from ninja_simple_jwt.jwt.token_operations import (
 )
 from ninja_simple_jwt.models import Session
 from ninja_simple_jwt.tests.conftest import bearer, url
+from ninja_simple_jwt.tests.keyfiles import keys_in
 
 
 @pytest.mark.parametrize("command", ["make_jwt_key", "make_rsa"])
@@ -96,7 +97,7 @@ def keys_in_settings(keys: Path, change_settings: Any, tmp_path: Path, settings:
         JWT_PRIVATE_KEY=(keys / "jwt-signing.pem").read_text(),
         JWT_PUBLIC_KEY=(keys / "jwt-signing.pub").read_text(),
     )
-    settings.BASE_DIR = tmp_path / "empty"
+    settings.STORAGES = keys_in(tmp_path / "empty")
 
 
 def test_keys_from_settings_sign_and_verify(

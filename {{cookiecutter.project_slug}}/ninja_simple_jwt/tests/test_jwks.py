@@ -16,7 +16,7 @@ from ninja_simple_jwt.errors import KeysUnavailableError
 from ninja_simple_jwt.keys.algorithms import public_key_pem
 from ninja_simple_jwt.keys.storage import key_storage
 from ninja_simple_jwt.tests.conftest import make_keys, mint
-from ninja_simple_jwt.tests.keyfiles import file_kid, key_file
+from ninja_simple_jwt.tests.keyfiles import file_kid, key_file, keys_in
 from pytest_django import DjangoAssertNumQueries
 from pytest_django.live_server_helper import LiveServer
 
@@ -116,7 +116,7 @@ def test_missing_keys_give_a_json_503_that_is_not_cached(
     settings: Any, tmp_path: Path, client: Client
 ) -> None:
     """A cache must not keep serving the error once the keys are made."""
-    settings.BASE_DIR = tmp_path
+    settings.STORAGES = keys_in(tmp_path)
 
     response = client.get(JWKS_PATH)
 

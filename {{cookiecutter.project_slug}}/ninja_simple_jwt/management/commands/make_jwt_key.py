@@ -2,6 +2,8 @@
 
 The name is the library's (``make_rsa``, its first name, stays as an alias); the keys are of
 the kind ``JWT_ALGORITHM`` needs (RSA for RS256, EC P-256 for ES256, Ed25519 for EdDSA).
+Rotation keeps each retired public key in the previous-keys document (see ``keys.storage``)
+until no token it signed can be alive.
 """
 
 from __future__ import annotations
@@ -9,19 +11,37 @@ from __future__ import annotations
 import json
 import shlex
 from argparse import ArgumentParser
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from ninja_simple_jwt.conf import get_jwt_settings
-from ninja_simple_jwt.keys.rotation import (
-    KeyPairExistsError,
-    KeyRotationError,
-    SavedKeyPair,
-    rotate_key_pair,
-    save_key_pair,
+from ninja_simple_jwt.keys.algorithms import (
+    PrivateKey,
+    PublicKey,
+    generate_private_key,
+    key_id,
+    private_key_pem,
+    public_key_pem,
 )
-from ninja_simple_jwt.keys.storage import SettingsKeyStorage, format_time, key_storage
+from ninja_simple_jwt.keys.cache import key_cache
+from ninja_simple_jwt.keys.reader import (
+    KeyMaterialError,
+    KeyMissingError,
+    read_previous_keys,
+    read_public_key,
+    replace_keys_hint,
+)
+from ninja_simple_jwt.keys.storage import (
+    RetiredKey,
+    SettingsKeyStorage,
+    describe_location,
+    format_time,
+    key_storage,
+    replace_file,
+    serialize_previous_keys,
+)
 
 
 class Command(BaseCommand):
@@ -50,27 +70,100 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            saved = rotate_key_pair() if options["rotate"] else save_key_pair(options["force"])
-        except KeyPairExistsError as exc:
-            self.stdout.write(
-                "JWT keys already exist, nothing changed:\n"
-                + "".join(f"  {location}\n" for location in exc.locations)
-                + "Use `make_jwt_key --rotate` for a new signing key that signs nobody out, or "
-                "`make_jwt_key --force` to replace them (this signs every user out)."
-            )
-            return
-        except (ImproperlyConfigured, KeyRotationError) as exc:
+            if options["rotate"]:
+                self._rotate()
+            elif not self._create(options["force"]):
+                return
+        except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
+        except KeyMaterialError as exc:  # rotation keeps what it cannot read: nothing changed
+            raise CommandError(f"{exc} {exc.hint}") from exc
         except Exception as exc:
             raise CommandError(f"Could not save the JWT keys: {type(exc).__name__}: {exc}") from exc
-        verb = "Rotated the" if options["rotate"] else "Created a new"
-        self.stdout.write(self.style.SUCCESS(f"{verb} {saved.algorithm} key pair:"))
-        self.stdout.write(f"  private key: {saved.private_key_location}")
-        self.stdout.write(f"  public key:  {saved.public_key_location}")
-        self.stdout.write(f"  key id (kid): {saved.kid}")
-        if options["rotate"]:
-            self._report_rotation(saved)
+        finally:
+            key_cache.clear()
         self._print_environment()
+
+    def _create(self, force: bool) -> bool:
+        """A new pair; without ``force``, nothing changes (False) if either key exists."""
+        jwt_settings = get_jwt_settings()
+        existing = [
+            describe_location(storage, name)
+            for storage, name in (
+                (key_storage("private"), jwt_settings.JWT_PRIVATE_KEY_PATH),
+                (key_storage("public"), jwt_settings.JWT_PUBLIC_KEY_PATH),
+            )
+            if storage.exists(name)
+        ]
+        if existing and not force:
+            self.stdout.write(
+                "JWT keys already exist, nothing changed:\n"
+                + "".join(f"  {location}\n" for location in existing)
+                + "Use `make_jwt_key --rotate` for a new signing key that signs nobody out. "
+                + replace_keys_hint("to replace them")
+            )
+            return False
+        self._write_pair(generate_private_key(jwt_settings.JWT_ALGORITHM), "Created a new")
+        previous = key_storage("public")
+        if force and previous.exists(jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH):
+            previous.delete(jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH)
+        return True
+
+    def _rotate(self) -> None:
+        """A new pair; the current public key joins the previous keys, which drop those retired
+        longer ago than the retention period (refresh + access lifetime + leeway)."""
+        jwt_settings = get_jwt_settings()
+        try:
+            current: PublicKey | None = read_public_key()
+        except KeyMissingError:
+            current = None  # no pair yet: this creates one
+        stored = read_previous_keys()
+        now, retention = datetime.now(UTC), jwt_settings.retention_period
+        private_key = generate_private_key(jwt_settings.JWT_ALGORITHM)
+        retired = None if current is None else RetiredKey(key_id(current), current, now)
+        alive = [key for key in stored if key.retired_at + retention > now]
+        kept = [key for key in alive if retired is None or key.kid != retired.kid]
+        if retired is not None and retired.kid != key_id(private_key.public_key()):
+            kept.append(retired)
+        # The previous keys first: the retiring key verifies at every moment of the change.
+        storage, name = key_storage("public"), jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH
+        if kept:
+            replace_file(storage, name, serialize_previous_keys(kept))
+        elif storage.exists(name):
+            storage.delete(name)
+        self._write_pair(private_key, "Rotated the")
+        if retired is None:
+            self.stdout.write("  There was no key to retire.")
+        else:
+            until = format_time(now + retention)
+            self.stdout.write(f"  retired kid: {retired.kid}, verifies tokens until {until}")
+        dropped = len(stored) - len(alive)
+        self.stdout.write(f"  previous keys: {len(kept)} kept, {dropped} expired and dropped")
+        if not isinstance(key_storage("private"), SettingsKeyStorage):  # else: see below
+            self.stdout.write(
+                "Restart the app servers to sign with the new key at once; a running process "
+                "switches when it first meets a token with the new kid."
+            )
+
+    def _write_pair(self, private_key: PrivateKey, verb: str) -> None:
+        jwt_settings = get_jwt_settings()
+        # The public key first: a process reading the pair in between finds the retiring private
+        # key, which still verifies (rotation) or is refused as a mismatch (--force).
+        public = replace_file(
+            key_storage("public"),
+            jwt_settings.JWT_PUBLIC_KEY_PATH,
+            public_key_pem(private_key.public_key()),
+        )
+        private = replace_file(
+            key_storage("private"),
+            jwt_settings.JWT_PRIVATE_KEY_PATH,
+            private_key_pem(private_key),
+            private=True,
+        )
+        self.stdout.write(self.style.SUCCESS(f"{verb} {jwt_settings.JWT_ALGORITHM} key pair:"))
+        self.stdout.write(f"  private key: {private}")
+        self.stdout.write(f"  public key:  {public}")
+        self.stdout.write(f"  key id (kid): {key_id(private_key.public_key())}")
 
     def _print_environment(self) -> None:
         """Keys from settings (``JWT_PRIVATE_KEY`` ...) live in the environment: nothing was
@@ -103,21 +196,3 @@ class Command(BaseCommand):
             else:
                 pem = files[name].decode().replace("\n", "\\n")
                 self.stdout.write(f"{variable}={shlex.quote(pem)}")
-
-    def _report_rotation(self, saved: SavedKeyPair) -> None:
-        if saved.retired is None or saved.retired_verifies_until is None:
-            self.stdout.write("  There was no key to retire.")
-        else:
-            self.stdout.write(
-                f"  retired kid: {saved.retired.kid}, verifies tokens until "
-                f"{format_time(saved.retired_verifies_until)}"
-            )
-        self.stdout.write(
-            f"  previous keys: {len(saved.kept_kids)} kept, "
-            f"{len(saved.dropped_kids)} expired and dropped"
-        )
-        if not isinstance(key_storage("private"), SettingsKeyStorage):  # else: see below
-            self.stdout.write(
-                "Restart the app servers to sign with the new key at once; a running process "
-                "switches when it first meets a token with the new kid."
-            )
