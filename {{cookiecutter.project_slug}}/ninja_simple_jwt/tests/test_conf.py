@@ -21,6 +21,7 @@ from django.test import override_settings
 from ninja.throttling import SimpleRateThrottle
 from ninja_simple_jwt.conf import DEFAULTS, build_jwt_settings, get_jwt_settings
 from ninja_simple_jwt.sessions import start_session
+from ninja_simple_jwt.tests.keyfiles import keys_in
 
 E001 = "ninja_simple_jwt.E001"
 
@@ -95,7 +96,7 @@ def test_other_checks_stay_silent_while_the_settings_are_bad(
     settings: Any, change_settings: Any, tmp_path: Path
 ) -> None:
     # Keys that do not exist and a USERNAME_FIELD the user model lacks: each reported...
-    settings.BASE_DIR = tmp_path
+    settings.STORAGES = keys_in(tmp_path)
     change_settings(USERNAME_FIELD="no_such_field")
     reported = app_check_ids()
     assert "ninja_simple_jwt.E002" in reported
