@@ -1,9 +1,9 @@
 """Settings of ninja_simple_jwt: the ``NINJA_SIMPLE_JWT`` dict in Django settings.
 
 Every key is optional. ``JwtSettings`` names each key once, with its type and default; the dict
-is validated (strictly: no ``"10"`` for a number, no ``1`` for ``True``) on first use, not at
-import, so a bad value is reported by ``manage.py check`` as ``ninja_simple_jwt.E001`` instead of
-a traceback. The result is cached until Django's ``setting_changed`` signal fires
+is validated strictly (``900`` is not a timedelta, nor ``1`` a bool) on first use, not at import,
+so a bad value is reported by ``manage.py check`` as ``ninja_simple_jwt.E001`` instead of a
+traceback. The result is cached until Django's ``setting_changed`` signal fires
 (``override_settings``, pytest-django's ``settings`` fixture); see ``apps.py``.
 """
 
@@ -103,13 +103,12 @@ class JwtSettings(BaseModel):
     JWT_AUDIENCE: Text | None = None
     # Clock skew tolerated between the machines that mint and verify (exp, iat, nbf).
     JWT_LEEWAY: Duration = timedelta(seconds=10)
-    # A token with an unknown "kid" reloads the keys from storage at most this often.
-    JWT_UNKNOWN_KID_RELOAD_INTERVAL: Lifetime = timedelta(seconds=30)
     # Per client, both sign-in endpoints together, in django-ninja's rate syntax; None: off.
     SIGN_IN_THROTTLE_RATE: Rate | None = "10/min"
     # Failed sign-ins and password changes per account, from any client; None: off.
     SIGN_IN_ACCOUNT_THROTTLE_RATE: Rate | None = "10/15m"
-    # Every process re-reads the keys this often: a rotation reaches it within this.
+    # Every process re-reads the keys this often (a rotation reaches it within this), and a
+    # token with an unknown "kid" makes it re-read them at most this often.
     JWT_KEY_RELOAD_INTERVAL: Lifetime = timedelta(minutes=1)
     # Each refresh answers a new refresh token (see sessions.py). Off, as in the library.
     JWT_ROTATE_REFRESH_TOKENS: bool = False

@@ -135,7 +135,6 @@ def test_defaults() -> None:
         "JWT_AUDIENCE": None,
         "JWT_LEEWAY": timedelta(seconds=10),
         "JWT_PREVIOUS_PUBLIC_KEYS_PATH": "jwt-signing.previous.json",
-        "JWT_UNKNOWN_KID_RELOAD_INTERVAL": timedelta(seconds=30),
         "SIGN_IN_THROTTLE_RATE": "10/min",
         # Off as in the library, whose clients keep their first refresh token.
         "JWT_ROTATE_REFRESH_TOKENS": False,
@@ -183,7 +182,6 @@ def bad(key: str, *values: Any, **others: Any) -> list[Any]:
         *bad("JWT_ISSUER", 42),
         *bad("JWT_AUDIENCE", ["a", "b"]),
         *bad("JWT_LEEWAY", timedelta(seconds=-1)),
-        *bad("JWT_UNKNOWN_KID_RELOAD_INTERVAL", timedelta(0)),
         # No period, zero (every sign-in refused), an unknown unit, a space, not a string.
         *bad("SIGN_IN_THROTTLE_RATE", "10", "0/min", "10/minute", " 10/min", 10),
         *bad("SIGN_IN_ACCOUNT_THROTTLE_RATE", "10 per hour"),
@@ -221,7 +219,6 @@ def test_good_values_are_kept() -> None:
         "WEB_REFRESH_COOKIE_SAME_SITE_POLICY": None,
         "WEB_REFRESH_COOKIE_PATH": "/",
         "JWT_PREVIOUS_PUBLIC_KEYS_PATH": "keys/previous.json",
-        "JWT_UNKNOWN_KID_RELOAD_INTERVAL": timedelta(minutes=5),
     }
     built = build_jwt_settings(chosen)
     assert {key: getattr(built, key) for key in chosen} == chosen
