@@ -185,10 +185,12 @@ def start_server(
     env: Mapping[str, str],
     command: Callable[[int], list[str]] = runserver,
     log: Path | None = None,
+    port: int = 0,
 ) -> tuple[subprocess.Popen[Any], int]:
-    """Serve a baked project on a free loopback port: ``python`` runs ``command(port)``; its
-    output goes to ``log`` (shown if it does not start) or nowhere. Returns once it answers."""
-    port = free_port()
+    """Serve a baked project on ``port`` or a free one, on loopback: ``python`` runs
+    ``command(port)``; its output goes to ``log`` (shown if it does not start) or nowhere.
+    Returns once it answers, within two minutes (a container's entrypoint migrates first)."""
+    port = port or free_port()
     with open(log or os.devnull, "wb") as output:
         process = subprocess.Popen(
             [python, *command(port)],
@@ -198,7 +200,7 @@ def start_server(
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_for_port(port, process, timeout=60)
+        wait_for_port(port, process, timeout=120)
         # gunicorn listens before its workers boot: the first answer is the sign of life.
         Client(port).request("GET", "/")
     except Exception as error:

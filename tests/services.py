@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import free_port, stop, wait_for_port
+from conftest import free_port, start_server, stop, wait_for_port
 
 
 def postgres_bin_dir() -> Path:
@@ -46,32 +46,12 @@ class PostgresServer:
 
     def psql(self, database: str, sql: str) -> None:
         """Run SQL as the superuser (e.g. to cut a database off, then let it back)."""
-        subprocess.run(
-            [
-                *(self.bin_dir / "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user),
-                *("-d", database, "-v", "ON_ERROR_STOP=1", "-c", sql),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        connect = ("-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, "-d", database)
+        command = [self.bin_dir / "psql", *connect, "-v", "ON_ERROR_STOP=1", "-c", sql]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
 
     def create_database(self, name: str) -> str:
-        subprocess.run(
-            [
-                self.bin_dir / "createdb",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                self.user,
-                name,
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        self.psql("postgres", f"CREATE DATABASE {name}")
         return self.url(name)
 
 
@@ -96,44 +76,17 @@ def postgres() -> Iterator[PostgresServer]:
         account = pwd.getpwnam(as_user)
         for path in (root, sockets):
             os.chown(path, account.pw_uid, account.pw_gid)
-    database_user = "template_tests"
-    run_as(
-        as_user,
-        [
-            str(bin_dir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            database_user,
-            "--auth=trust",
-            "-E",
-            "UTF8",
-        ],
-        timeout=120,
-    )
+    user = "template_tests"
+    initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", user, "--auth=trust", "-E", "UTF8"]
+    run_as(as_user, initdb, timeout=120)
     port = free_port()
+    # fsync off: throw-away data, speed over durability. -w waits until it accepts connections.
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
     pg_ctl = str(bin_dir / "pg_ctl")
-    # fsync off: throw-away data, speed over durability. -w waits until it accepts connections.
-    run_as(
-        as_user,
-        [
-            pg_ctl,
-            "start",
-            "-w",
-            "-t",
-            "60",
-            "-D",
-            str(data),
-            "-l",
-            str(root / "log"),
-            "-o",
-            options,
-        ],
-        timeout=90,
-    )
+    start = [pg_ctl, "start", "-w", "-t", "60", "-D", str(data), "-l", str(root / "log")]
+    run_as(as_user, [*start, "-o", options], timeout=90)
     try:
-        yield PostgresServer(port=port, user=database_user, bin_dir=bin_dir)
+        yield PostgresServer(port=port, user=user, bin_dir=bin_dir)
     finally:
         run_as(as_user, [pg_ctl, "stop", "-m", "immediate", "-D", str(data)], timeout=60)
         shutil.rmtree(root, ignore_errors=True)
@@ -167,27 +120,18 @@ class S3Server:
             aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
 
-    def create_bucket(self, prefix: str) -> str:
-        """A new, empty, private bucket with a unique name starting with ``prefix``."""
-        name = f"{prefix}-{secrets.token_hex(4)}"
-        self.client().create_bucket(
-            Bucket=name, CreateBucketConfiguration={"LocationConstraint": S3_REGION}
-        )
-        return name
-
-    def key_storage_env(
-        self,
-        private_bucket: str,
-        public_bucket: str,
-        private_prefix: str = "",
-        public_prefix: str = "",
-    ) -> dict[str, str]:
-        """What a baked s3 project's production settings read, pointing at this server."""
+    def key_storage_env(self, private_prefix: str = "", public_prefix: str = "") -> dict[str, str]:
+        """Two new, empty, private buckets for the keys, and what a baked s3 project's production
+        settings read to keep them there."""
+        private, public = (f"jwt-keys-{secrets.token_hex(6)}" for _ in range(2))
+        for bucket in (private, public):
+            location = {"LocationConstraint": S3_REGION}
+            self.client().create_bucket(Bucket=bucket, CreateBucketConfiguration=location)
         return {
             **S3_CREDENTIALS,
-            "JWT_PRIVATE_KEY_BUCKET": private_bucket,
+            "JWT_PRIVATE_KEY_BUCKET": private,
             "JWT_PRIVATE_KEY_PREFIX": private_prefix,
-            "JWT_PUBLIC_KEY_BUCKET": public_bucket,
+            "JWT_PUBLIC_KEY_BUCKET": public,
             "JWT_PUBLIC_KEY_PREFIX": public_prefix,
             "JWT_KEYS_S3_ENDPOINT_URL": self.endpoint_url,
             "JWT_KEYS_S3_REGION": S3_REGION,
@@ -197,20 +141,13 @@ class S3Server:
 @pytest.fixture(scope="session")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     """An S3-compatible server on loopback (moto's standalone mode), one per test worker."""
-    port = free_port()
     log = tmp_path_factory.mktemp("moto") / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **S3_CREDENTIALS},
-        )
+    env = {**os.environ, **S3_CREDENTIALS}
+    moto = ["-m", "moto.server", "-H", "127.0.0.1", "-p"]
+    process, port = start_server(
+        log.parent, sys.executable, env, lambda port: [*moto, str(port)], log
+    )
     try:
-        try:
-            wait_for_port(port, process, timeout=60)
-        except AssertionError as error:
-            pytest.fail(f"moto's S3 server did not start: {error}\n{log.read_text()}")
         yield S3Server(endpoint_url=f"http://127.0.0.1:{port}")
     finally:
         stop(process)
@@ -220,26 +157,21 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
 
 
 class RedisServer:
-    """A redis-server on a free loopback port, in memory only; ``stop`` and ``start`` it to
-    test what the application does while it is gone."""
+    """A redis-server on a loopback port, in memory only; ``stop`` and ``start`` it to test
+    what the application does while it is gone."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail("redis-server not found: apt-get install redis-server (.ci/run does)")
-        self.binary, self.root, self.port = binary, root, free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no", "--dir", str(self.root)]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        command += ["--appendonly", "no", "--dir", tempfile.gettempdir()]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         wait_for_port(self.port, self.process)
 
     def stop(self) -> None:
@@ -249,8 +181,8 @@ class RedisServer:
 
 
 @pytest.fixture(scope="module")
-def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
+def redis() -> Iterator[RedisServer]:
+    server = RedisServer()
     server.start()
     try:
         yield server

@@ -228,7 +228,7 @@ def context(browser: Any) -> Iterator[Any]:
 def sent(context: Any) -> list[Any]:
     """Every request the browser context sends, to read the headers that really went out."""
     requests: list[Any] = []
-    context.on("request", requests.append)
+    context.on("request", lambda request: requests.append(request))  # not a built-in method
     return requests
 
 
@@ -252,13 +252,9 @@ def csp_reports(page: Any) -> list[str]:
 # --- the demo page ------------------------------------------------------------------------
 
 
-def actions_done(page: Any) -> int:
-    return int(page.get_attribute("body", "data-actions"))
-
-
 def act(page: Any, action: Callable[[], None]) -> None:
     """Do something on the demo page and wait until the page has finished handling it."""
-    before = actions_done(page)
+    before = int(page.get_attribute("body", "data-actions"))
     action()
     page.wait_for_selector(f'body[data-actions="{before + 1}"]', state="attached")
 
@@ -316,19 +312,16 @@ def test_sign_in_on_the_demo_page_keeps_the_refresh_token_from_script(
 
     sign_in(page)
     assert state(page) == "signed-in"
-    claims = shown_claims(page)
-    assert claims["username"] == USERNAME
-    assert claims["token_type"] == "access"
+    assert (shown_claims(page)["username"], shown_claims(page)["token_type"]) == (
+        USERNAME,
+        "access",
+    )
 
     # The browser holds the refresh token, HttpOnly, Strict, scoped to the web router's mount.
     [cookie] = refresh_cookies(context)
-    assert cookie["httpOnly"] is True
-    assert cookie["sameSite"] == "Strict"
-    assert cookie["path"] == WEB
-    verified = jwt.decode(
-        cookie["value"], (site.project / "jwt-signing.pub").read_bytes(), algorithms=["RS256"]
-    )
-    assert verified["token_type"] == "refresh"
+    assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", WEB)
+    public_key = (site.project / "jwt-signing.pub").read_bytes()
+    assert jwt.decode(cookie["value"], public_key, ["RS256"])["token_type"] == "refresh"
 
     # ... and script cannot see it: not in document.cookie, nor in what the page shows.
     document_cookie = page.evaluate("document.cookie")
@@ -686,15 +679,15 @@ def test_a_form_on_another_origin_cannot_sign_the_browser_in_as_the_attacker(
 
     # The browser sent the attack as built: a navigation from the attacker's origin, carrying
     # JSON with her valid credentials under a content type no preflight guards.
-    sent = answer.value.request
-    headers = sent.all_headers()
-    assert sent.is_navigation_request() and sent.method == "POST"
+    posted = answer.value.request
+    headers = posted.all_headers()
+    assert posted.is_navigation_request() and posted.method == "POST"
     assert (headers["sec-fetch-mode"], headers["sec-fetch-site"]) == ("navigate", fetch_site)
     assert headers["origin"] == f"http://{host}:{stranger}"
     assert headers["content-type"] == "text/plain"
-    assert json.loads(sent.post_data) == {**credentials, "x": "="}
+    assert json.loads(posted.post_data) == {**credentials, "x": "="}
     # The same bytes as application/json do sign her in: only the browser checks stood between.
-    assert plain_sign_in(unthrottled_api, sent.post_data_buffer)
+    assert plain_sign_in(unthrottled_api, posted.post_data_buffer)
 
     # Refused (403 for the origin, 415 for the content type), and no cookie was set.
     assert answer.value.status in (403, 415)

