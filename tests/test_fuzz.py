@@ -90,11 +90,7 @@ def operations(target: FuzzTarget) -> list[Any]:
 
 
 def fuzz(
-    target: FuzzTarget,
-    operation: Any,
-    mode: str,
-    headers: dict[str, str],
-    cookies: dict[str, str],
+    target: FuzzTarget, operation: Any, mode: str, headers: dict[str, str], cookies: dict[str, str]
 ) -> None:
     """Send generated requests to one operation; every answer must match the schema."""
 
