@@ -1,8 +1,9 @@
 """System checks (``manage.py check``): the settings, the keys and ``USERNAME_FIELD``.
 
-Imported by ``NinjaSimpleJwtConfig.ready()``, which registers them. Not deploy-only: a missing
-or broken key pair breaks every sign-in, so it is reported wherever Django runs its checks. The
-deploy check W002 (``check --deploy``) warns when throttling counts in a per-process cache.
+Registered when ``NinjaSimpleJwtConfig.ready()`` imports this module. Not deploy-only: a missing
+or broken key pair breaks every sign-in, so it is reported wherever Django runs its checks. Bad
+settings (E001) are reported alone, since every other check reads them. The deploy check W002
+(``check --deploy``) warns when throttling counts in a per-process cache.
 """
 
 from __future__ import annotations
@@ -34,25 +35,10 @@ from ninja_simple_jwt.keys.reader import (
 )
 from ninja_simple_jwt.keys.storage import key_storage
 
-__all__ = ["CHECK_IDS"]
-
-CHECK_IDS: Final = {
-    "settings": "ninja_simple_jwt.E001",
-    "missing": "ninja_simple_jwt.E002",
-    "unreadable": "ninja_simple_jwt.E003",
-    "invalid": "ninja_simple_jwt.E004",
-    "mismatch": "ninja_simple_jwt.E005",
-    "permissions": "ninja_simple_jwt.E006",
-    "username_field": "ninja_simple_jwt.E007",
-    "algorithm": "ninja_simple_jwt.E008",
-    "previous_keys": "ninja_simple_jwt.E009",
-    "username_field_not_unique": "ninja_simple_jwt.W001",
-    "cache_per_process": "ninja_simple_jwt.W002",
-}
 _KEY_ERROR_IDS: Final = {
-    KeyUnreadableError: CHECK_IDS["unreadable"],
-    KeyInvalidError: CHECK_IDS["invalid"],
-    KeyKindError: CHECK_IDS["algorithm"],
+    KeyUnreadableError: "ninja_simple_jwt.E003",
+    KeyInvalidError: "ninja_simple_jwt.E004",
+    KeyKindError: "ninja_simple_jwt.E008",
 }
 # Caches whose counts no other worker sees (or that keep none).
 _PER_PROCESS_CACHES: Final = (
@@ -61,40 +47,34 @@ _PER_PROCESS_CACHES: Final = (
 )
 
 
-def _settings_error(app_configs: Sequence[AppConfig] | None) -> list[checks.CheckMessage] | None:
-    """``[]`` if these checks should not run, the E001 error if the settings are bad, or None."""
+def _selected(app_configs: Sequence[AppConfig] | None) -> bool:
     # "manage.py check some_app" passes app_configs: run only when this app is among them.
-    if app_configs is not None and not any(c.name == "ninja_simple_jwt" for c in app_configs):
-        return []
+    return app_configs is None or any(c.name == "ninja_simple_jwt" for c in app_configs)
+
+
+def _settings_errors() -> list[checks.CheckMessage]:
+    """E001: ``NINJA_SIMPLE_JWT`` has an unknown key or a bad value."""
     try:
         get_jwt_settings()
     except ImproperlyConfigured as exc:
-        return [
-            checks.Error(
-                str(exc),
-                hint="Fix NINJA_SIMPLE_JWT in your Django settings.",
-                id=CHECK_IDS["settings"],
-            )
-        ]
-    return None
+        hint = "Fix NINJA_SIMPLE_JWT in your Django settings."
+        return [checks.Error(str(exc), hint=hint, id="ninja_simple_jwt.E001")]
+    return []
 
 
 @checks.register("ninja_simple_jwt")
-def check_settings(
+def check_app(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
-    """``NINJA_SIMPLE_JWT`` has only known keys and valid values."""
-    return _settings_error(app_configs) or []
+    """The settings; if they are good, the keys and ``USERNAME_FIELD``."""
+    if not _selected(app_configs):
+        return []
+    return _settings_errors() or _key_errors() + _username_field_errors()
 
 
-@checks.register("ninja_simple_jwt")
-def check_keys(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
-) -> list[checks.CheckMessage]:
+def _key_errors() -> list[checks.CheckMessage]:
     """The key pair exists, is readable, fits JWT_ALGORITHM and matches; the private key file is
     private; the previous-keys document, if any, is usable. Read from storage, not the cache."""
-    if _settings_error(app_configs) is not None:
-        return []
     errors: list[checks.CheckMessage] = []
     missing: dict[str, str] = {}
     kids: dict[str, str] = {}
@@ -108,19 +88,19 @@ def check_keys(
             errors.append(checks.Error(str(exc), hint=exc.hint, id=_KEY_ERROR_IDS[type(exc)]))
     if missing:
         # make_jwt_key alone leaves an existing half of a pair alone; --force replaces both.
-        fix = MAKE_KEYS if len(missing) == 2 else MAKE_KEYS_FORCE
+        hint = f"Run `{MAKE_KEYS if len(missing) == 2 else MAKE_KEYS_FORCE}`."
         message = f"JWT key file missing: {', '.join(missing.values())}"
-        errors.append(checks.Error(message, hint=f"Run `{fix}`.", id=CHECK_IDS["missing"]))
+        errors.append(checks.Error(message, hint=hint, id="ninja_simple_jwt.E002"))
     if len(set(kids.values())) == 2:
         message = "The JWT public key does not belong to the private key: no token would verify."
-        errors.append(checks.Error(message, hint=replace_keys_hint(), id=CHECK_IDS["mismatch"]))
+        errors.append(checks.Error(message, hint=replace_keys_hint(), id="ninja_simple_jwt.E005"))
     if "private" not in missing and os.name == "posix":
         errors.extend(_private_key_mode_errors())
     if "public" in kids:  # the document lives beside it: an unreadable storage is said once
         try:
             read_previous_keys()
         except KeyMaterialError as exc:
-            errors.append(checks.Error(str(exc), hint=exc.hint, id=CHECK_IDS["previous_keys"]))
+            errors.append(checks.Error(str(exc), hint=exc.hint, id="ninja_simple_jwt.E009"))
     return errors
 
 
@@ -134,16 +114,11 @@ def _private_key_mode_errors() -> list[checks.CheckMessage]:
         return []
     message = f"The JWT private key {path} has mode {mode:04o}: group or others can access it."
     hint = f"Run `chmod 600 {shlex.quote(path)}`."
-    return [checks.Error(message, hint=hint, id=CHECK_IDS["permissions"])]
+    return [checks.Error(message, hint=hint, id="ninja_simple_jwt.E006")]
 
 
-@checks.register("ninja_simple_jwt")
-def check_username_field(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
-) -> list[checks.CheckMessage]:
+def _username_field_errors() -> list[checks.CheckMessage]:
     """The ``USERNAME_FIELD`` setting names a field of the user model, a unique one."""
-    if _settings_error(app_configs) is not None:
-        return []
     field_name = get_jwt_settings().USERNAME_FIELD
     try:
         user_model = get_user_model()
@@ -157,7 +132,7 @@ def check_username_field(
             checks.Error(
                 f"NINJA_SIMPLE_JWT['USERNAME_FIELD'] is {field_name!r}, not a field of {label}.",
                 hint=f"Use a unique field of the user model, e.g. {user_model.USERNAME_FIELD!r}.",
-                id=CHECK_IDS["username_field"],
+                id="ninja_simple_jwt.E007",
             )
         ]
     if not getattr(field, "unique", False):
@@ -166,7 +141,7 @@ def check_username_field(
                 f"NINJA_SIMPLE_JWT['USERNAME_FIELD'] is {field_name!r}, which is not unique on "
                 f"{label}: users sharing a value cannot sign in.",
                 hint=f"Declare {label}.{field_name} with unique=True.",
-                id=CHECK_IDS["username_field_not_unique"],
+                id="ninja_simple_jwt.W001",
             )
         ]
     return []
@@ -177,22 +152,18 @@ def check_throttle_cache(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
     """Sign-in throttling counts in the default cache: one per process multiplies the limits."""
-    if _settings_error(app_configs) is not None:
+    if not _selected(app_configs) or _settings_errors():
         return []
     jwt_settings = get_jwt_settings()
-    if (
-        jwt_settings.SIGN_IN_THROTTLE_RATE is None
-        and jwt_settings.SIGN_IN_ACCOUNT_THROTTLE_RATE is None
-    ):
-        return []
+    rates = (jwt_settings.SIGN_IN_THROTTLE_RATE, jwt_settings.SIGN_IN_ACCOUNT_THROTTLE_RATE)
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")
-    if backend not in _PER_PROCESS_CACHES:
+    if rates == (None, None) or backend not in _PER_PROCESS_CACHES:
         return []
     return [
         checks.Warning(
             f"Sign-in throttling counts in the default cache, {backend}, which each process "
             "keeps for itself: every worker and instance allows the whole rate again.",
             hint="Use a shared cache: Redis (REDIS_URL in production) or the database cache.",
-            id=CHECK_IDS["cache_per_process"],
+            id="ninja_simple_jwt.W002",
         )
     ]

@@ -1,13 +1,11 @@
-"""Where the keys live, and the format of the previous-keys document.
+"""Where the keys live, how they are written, and the format of the previous-keys document.
 
 ``JWT_PRIVATE_KEY_STORAGE`` / ``JWT_PUBLIC_KEY_STORAGE`` name a ``STORAGES`` alias (the project
 declares ``jwt_private_key`` and ``jwt_public_key``: files in the project root, S3 through
 django-storages in production, or any other ``Storage``) or, as in the library, the import
 string of a ``Storage`` instance. When ``JWT_PRIVATE_KEY`` / ``JWT_PUBLIC_KEY`` hold PEM text
-(say, from environment variables), a ``SettingsKeyStorage`` serves it instead.
-
-Beside the public key, ``make_jwt_key --rotate`` keeps the previous-keys document
-(``JWT_PREVIOUS_PUBLIC_KEYS_PATH``): the retired public keys that still verify tokens::
+(say, from environment variables), a ``SettingsKeyStorage`` serves it instead. Beside the public
+key, ``make_jwt_key --rotate`` keeps the retired public keys that still verify tokens::
 
     {"keys": [{"kid": "<thumbprint>", "retired_at": "2025-01-31T12:00:00Z", "pem": "..."}]}
 """
@@ -107,8 +105,7 @@ class SettingsKeyStorage(Storage):
         return ContentFile(self.files[name], name=name)
 
     def _save(self, name: str, content: File[Any]) -> str:
-        data = content.read()
-        self.files[name] = data.encode() if isinstance(data, str) else bytes(data)
+        self.files[name] = bytes(content.read())
         return name
 
     def exists(self, name: str) -> bool:
@@ -137,7 +134,7 @@ def key_storage(which: Literal["private", "public"]) -> Storage:
             (jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH, jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS),
         ],
     }[which]
-    if texts[0][1] is not None:
+    if texts[0][1] is not None:  # the key's text is in settings
         return _settings_storage(tuple((name, text) for name, text in texts if text is not None))
     setting = f"JWT_{which.upper()}_KEY_STORAGE"
     name: str = getattr(jwt_settings, setting)
@@ -166,16 +163,16 @@ def describe_location(storage: Storage, name: str) -> str:
 
 def read_bytes(storage: Storage, name: str) -> bytes:
     with storage.open(name, "rb") as key_file:
-        data = key_file.read()
-    return data.encode() if isinstance(data, str) else bytes(data)
+        return bytes(key_file.read())
 
 
-def replace_file(storage: Storage, name: str, content: bytes, private: bool = False) -> str:
-    """Save ``content`` as ``name``, deleting what is there; return its location."""
+def replace_file(which: Literal["private", "public"], name: str, content: bytes) -> str:
+    """Save ``content`` as ``name`` in that key storage, deleting what is there; its location."""
+    storage = key_storage(which)
     if storage.exists(name):
         storage.delete(name)
     saved = storage.save(name, ContentFile(content))
-    if private and isinstance(storage, FileSystemStorage):
+    if which == "private" and isinstance(storage, FileSystemStorage):
         # A plain FileSystemStorage applies FILE_UPLOAD_PERMISSIONS (often 0o644): tighten it.
         os.chmod(storage.path(saved), PRIVATE_KEY_FILE_MODE)
     if saved != name:

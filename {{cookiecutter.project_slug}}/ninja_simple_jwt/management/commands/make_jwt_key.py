@@ -87,14 +87,9 @@ class Command(BaseCommand):
     def _create(self, force: bool) -> bool:
         """A new pair; without ``force``, nothing changes (False) if either key exists."""
         jwt_settings = get_jwt_settings()
-        existing = [
-            describe_location(storage, name)
-            for storage, name in (
-                (key_storage("private"), jwt_settings.JWT_PRIVATE_KEY_PATH),
-                (key_storage("public"), jwt_settings.JWT_PUBLIC_KEY_PATH),
-            )
-            if storage.exists(name)
-        ]
+        private = (key_storage("private"), jwt_settings.JWT_PRIVATE_KEY_PATH)
+        public = (key_storage("public"), jwt_settings.JWT_PUBLIC_KEY_PATH)
+        existing = [describe_location(*key) for key in (private, public) if key[0].exists(key[1])]
         if existing and not force:
             self.stdout.write(
                 "JWT keys already exist, nothing changed:\n"
@@ -128,7 +123,7 @@ class Command(BaseCommand):
         # The previous keys first: the retiring key verifies at every moment of the change.
         storage, name = key_storage("public"), jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH
         if kept:
-            replace_file(storage, name, serialize_previous_keys(kept))
+            replace_file("public", name, serialize_previous_keys(kept))
         elif storage.exists(name):
             storage.delete(name)
         self._write_pair(private_key, "Rotated the")
@@ -141,39 +136,25 @@ class Command(BaseCommand):
         self.stdout.write(f"  previous keys: {len(kept)} kept, {dropped} expired and dropped")
         if not isinstance(key_storage("private"), SettingsKeyStorage):  # else: see below
             self.stdout.write(
-                "Restart the app servers to sign with the new key at once; a running process "
-                "switches when it first meets a token with the new kid."
+                "Running processes sign with the new key within JWT_KEY_RELOAD_INTERVAL; "
+                "restart them to switch at once."
             )
 
     def _write_pair(self, private_key: PrivateKey, verb: str) -> None:
         jwt_settings = get_jwt_settings()
+        public_key = private_key.public_key()
         # The public key first: a process reading the pair in between finds the retiring private
         # key, which still verifies (rotation) or is refused as a mismatch (--force).
-        public = replace_file(
-            key_storage("public"),
-            jwt_settings.JWT_PUBLIC_KEY_PATH,
-            public_key_pem(private_key.public_key()),
-        )
-        private = replace_file(
-            key_storage("private"),
-            jwt_settings.JWT_PRIVATE_KEY_PATH,
-            private_key_pem(private_key),
-            private=True,
-        )
+        public_pem, private_pem = public_key_pem(public_key), private_key_pem(private_key)
+        public = replace_file("public", jwt_settings.JWT_PUBLIC_KEY_PATH, public_pem)
+        private = replace_file("private", jwt_settings.JWT_PRIVATE_KEY_PATH, private_pem)
         self.stdout.write(self.style.SUCCESS(f"{verb} {jwt_settings.JWT_ALGORITHM} key pair:"))
-        self.stdout.write(f"  private key: {private}")
-        self.stdout.write(f"  public key:  {public}")
-        self.stdout.write(f"  key id (kid): {key_id(private_key.public_key())}")
+        self.stdout.write(f"  private key: {private}\n  public key:  {public}")
+        self.stdout.write(f"  key id (kid): {key_id(public_key)}")
 
     def _print_environment(self) -> None:
         """Keys from settings (``JWT_PRIVATE_KEY`` ...) live in the environment: nothing was
         written, so print the new values, one line each, for the secret store."""
-        jwt_settings = get_jwt_settings()
-        variables = {
-            jwt_settings.JWT_PRIVATE_KEY_PATH: "JWT_PRIVATE_KEY",
-            jwt_settings.JWT_PUBLIC_KEY_PATH: "JWT_PUBLIC_KEY",
-            jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH: "JWT_PREVIOUS_PUBLIC_KEYS",
-        }
         stores = [key_storage("private"), key_storage("public")]
         files = {
             name: data
@@ -187,12 +168,13 @@ class Command(BaseCommand):
             "The keys come from settings (environment variables): nothing was written. Set "
             "these, then restart the app servers (PEM newlines are written as \\n):"
         )
-        for name, variable in variables.items():
-            if name not in files:
+        for variable in ("JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY", "JWT_PREVIOUS_PUBLIC_KEYS"):
+            data = files.get(getattr(get_jwt_settings(), f"{variable}_PATH"))
+            if data is None:
                 self.stdout.write(f"unset {variable}")
-            elif variable == "JWT_PREVIOUS_PUBLIC_KEYS":  # JSON on one line
-                document = json.dumps(json.loads(files[name]), separators=(",", ":"))
-                self.stdout.write(f"{variable}={shlex.quote(document)}")
+                continue
+            if variable == "JWT_PREVIOUS_PUBLIC_KEYS":  # JSON on one line
+                text = json.dumps(json.loads(data), separators=(",", ":"))
             else:
-                pem = files[name].decode().replace("\n", "\\n")
-                self.stdout.write(f"{variable}={shlex.quote(pem)}")
+                text = data.decode().replace("\n", "\\n")
+            self.stdout.write(f"{variable}={shlex.quote(text)}")
