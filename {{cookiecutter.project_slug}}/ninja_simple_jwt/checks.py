@@ -125,26 +125,18 @@ def _username_field_errors() -> list[checks.CheckMessage]:
     except ImproperlyConfigured:
         return []  # Django's own checks report a broken AUTH_USER_MODEL
     label = user_model._meta.label
+    setting = f"NINJA_SIMPLE_JWT['USERNAME_FIELD'] is {field_name!r}"
     try:
         field = user_model._meta.get_field(field_name)
     except FieldDoesNotExist:
-        return [
-            checks.Error(
-                f"NINJA_SIMPLE_JWT['USERNAME_FIELD'] is {field_name!r}, not a field of {label}.",
-                hint=f"Use a unique field of the user model, e.g. {user_model.USERNAME_FIELD!r}.",
-                id="ninja_simple_jwt.E007",
-            )
-        ]
-    if not getattr(field, "unique", False):
-        return [
-            checks.Warning(
-                f"NINJA_SIMPLE_JWT['USERNAME_FIELD'] is {field_name!r}, which is not unique on "
-                f"{label}: users sharing a value cannot sign in.",
-                hint=f"Declare {label}.{field_name} with unique=True.",
-                id="ninja_simple_jwt.W001",
-            )
-        ]
-    return []
+        hint = f"Use a unique field of the user model, e.g. {user_model.USERNAME_FIELD!r}."
+        message = f"{setting}, not a field of {label}."
+        return [checks.Error(message, hint=hint, id="ninja_simple_jwt.E007")]
+    if getattr(field, "unique", False):
+        return []
+    message = f"{setting}, which is not unique on {label}: users sharing a value cannot sign in."
+    hint = f"Declare {label}.{field_name} with unique=True."
+    return [checks.Warning(message, hint=hint, id="ninja_simple_jwt.W001")]
 
 
 @checks.register("ninja_simple_jwt", deploy=True)

@@ -25,13 +25,14 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from ninja_simple_jwt.conf import Algorithm, get_jwt_settings
-from ninja_simple_jwt.errors import MAKE_KEYS_FORCE, KeysUnavailableError
+from ninja_simple_jwt.errors import KeysUnavailableError
 from ninja_simple_jwt.keys.algorithms import PrivateKey, PublicKey, key_id, public_jwk
 from ninja_simple_jwt.keys.reader import (
     KeyMaterialError,
     read_previous_keys,
     read_private_key,
     read_public_key,
+    replace_keys_hint,
 )
 
 __all__ = ["KeyCache", "KeyRing", "SigningKey", "key_cache"]
@@ -181,10 +182,7 @@ class KeyCache:
             if kid == key_ring.current_kid:
                 self._signing_key = signing_key
             elif kid not in key_ring.by_kid:
-                logger.error(
-                    "The JWT private key does not belong to the public key; run `%s`.",
-                    MAKE_KEYS_FORCE,
-                )
+                logger.error("The JWT private key has no public key here. %s", replace_keys_hint())
                 raise KeysUnavailableError()
             return signing_key
 

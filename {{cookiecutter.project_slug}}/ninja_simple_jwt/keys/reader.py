@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal, TypeVar
 
+from django.core.files.storage import Storage
 from ninja_simple_jwt.conf import Algorithm, get_jwt_settings
 from ninja_simple_jwt.errors import MAKE_KEYS, MAKE_KEYS_FORCE
 from ninja_simple_jwt.keys.algorithms import (
@@ -51,12 +52,12 @@ def replace_keys_hint(purpose: str = "to replace the key pair") -> str:
 
 
 class KeyMaterialError(Exception):
-    """Stored key material that cannot be used; ``str()`` says which and why."""
+    """Stored key material that cannot be used: ``str()`` says which, where and why; ``hint``
+    says how to fix it."""
 
-    def __init__(self, message: str, location: str, hint: str) -> None:
-        super().__init__(message)
-        self.location = location
-        self.hint = hint
+    def __init__(self, what: str, location: str, problem: str, hint: str) -> None:
+        super().__init__(f"The JWT {what} {location} {problem}")
+        self.location, self.problem, self.hint = location, problem, hint
 
 
 class KeyMissingError(KeyMaterialError):
@@ -79,55 +80,47 @@ class PreviousKeysError(KeyMaterialError):
     """The previous-keys document exists and cannot be read or used."""
 
 
-_UNREADABLE_HINT = (
+_FIX_STORAGE = (
     "Make it readable by the user running Django, or fix the storage settings "
     "(JWT_*_KEY_STORAGE, STORAGES) and credentials."
 )
 
 
-def _read(which: Literal["private", "public"], name: str, label: str) -> tuple[bytes, str]:
+def _read(which: Literal["private", "public"], name: str, what: str) -> tuple[bytes, str]:
     """The bytes stored under ``name`` and their location."""
+    storage, location = None, name
     try:
         storage = key_storage(which)
         location = describe_location(storage, name)
-    except Exception as exc:  # ImproperlyConfigured, or a storage that cannot be built
-        message = f"The JWT {label} {name} cannot be read: {type(exc).__name__}: {exc}"
-        raise KeyUnreadableError(message, name, _UNREADABLE_HINT) from exc
-    try:
         return read_bytes(storage, name), location
     except Exception as exc:
-        try:
-            missing = not storage.exists(name)
-        except Exception:
-            missing = False  # the storage cannot be asked: the read error stands
-        if missing:
-            message = f"The JWT {label} {location} is missing."
-            raise KeyMissingError(message, location, f"Run `{MAKE_KEYS}`.") from exc
-        message = f"The JWT {label} {location} cannot be read: {type(exc).__name__}: {exc}"
-        raise KeyUnreadableError(message, location, _UNREADABLE_HINT) from exc
+        if storage is not None and not _exists(storage, name):
+            raise KeyMissingError(what, location, "is missing.", f"Run `{MAKE_KEYS}`.") from exc
+        problem = f"cannot be read: {type(exc).__name__}: {exc}"
+        raise KeyUnreadableError(what, location, problem, _FIX_STORAGE) from exc
+
+
+def _exists(storage: Storage, name: str) -> bool:
+    try:
+        return storage.exists(name)
+    except Exception:
+        return True  # the storage cannot even be asked: its read error stands
 
 
 def _load(load: Callable[[bytes, Algorithm], Key], which: Literal["private", "public"]) -> Key:
     jwt_settings = get_jwt_settings()
-    name = getattr(jwt_settings, f"JWT_{which.upper()}_KEY_PATH")
-    pem, location = _read(which, name, f"{which} key")
-    algorithm = jwt_settings.JWT_ALGORITHM
+    what, algorithm = f"{which} key", jwt_settings.JWT_ALGORITHM
+    pem, location = _read(which, getattr(jwt_settings, f"JWT_{which.upper()}_KEY_PATH"), what)
     try:
         return load(pem, algorithm)
     except WrongKeyKindError as exc:
         hint = replace_keys_hint(f"to make keys for {algorithm}")
-        raise KeyKindError(
-            f"The JWT {which} key {location} cannot be used: {exc}.",
-            location,
-            f"{hint} Or set JWT_ALGORITHM to match the keys.",
-        ) from exc
+        hint += " Or set JWT_ALGORITHM to match the keys."
+        raise KeyKindError(what, location, f"cannot be used: {exc}.", hint) from exc
     except Exception as exc:  # ValueError, TypeError (encrypted), UnsupportedAlgorithm
         kind = "an unencrypted PEM private" if which == "private" else "a PEM public"
-        raise KeyInvalidError(
-            f"The JWT {which} key {location} is not {kind} key: {exc}",
-            location,
-            replace_keys_hint(),
-        ) from exc
+        problem = f"is not {kind} key: {exc}"
+        raise KeyInvalidError(what, location, problem, replace_keys_hint()) from exc
 
 
 def read_private_key() -> PrivateKey:
@@ -144,19 +137,17 @@ def read_previous_keys() -> tuple[RetiredKey, ...]:
     """The retired public keys that still verify, ``()`` without a document; else
     ``PreviousKeysError``, whatever is wrong (the document alone is at stake)."""
     jwt_settings = get_jwt_settings()
-    name = jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH
+    what = "previous-keys document"
     hint = (
         "Restore it from a backup, or delete it (tokens signed by the keys in it then stop "
         f"working). {replace_keys_hint('to start afresh')}"
     )
     try:
-        data, location = _read("public", name, "previous-keys document")
+        data, location = _read("public", jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH, what)
+        return parse_previous_keys(data, jwt_settings.JWT_ALGORITHM)
     except KeyMissingError:
         return ()
     except KeyMaterialError as exc:
-        raise PreviousKeysError(str(exc), exc.location, hint) from exc
-    try:
-        return parse_previous_keys(data, jwt_settings.JWT_ALGORITHM)
-    except Exception as exc:  # ValueError, or a key cryptography cannot load
-        message = f"The JWT previous-keys document {location} is unusable: {exc}"
-        raise PreviousKeysError(message, location, hint) from exc
+        raise PreviousKeysError(what, exc.location, exc.problem, hint) from exc
+    except Exception as exc:  # ValueError, or a key that cryptography cannot load
+        raise PreviousKeysError(what, location, f"is unusable: {exc}", hint) from exc

@@ -55,17 +55,10 @@ class KeyFileStorage(FileSystemStorage):
     over an existing name raises ``FileExistsError`` instead of picking another name.
     """
 
-    def __init__(
-        self,
-        location: str | os.PathLike[str] | None = None,
-        file_permissions_mode: int = PRIVATE_KEY_FILE_MODE,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            location=getattr(settings, "BASE_DIR", os.curdir) if location is None else location,
-            file_permissions_mode=file_permissions_mode,
-            **kwargs,
-        )
+    def __init__(self, location: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("file_permissions_mode", PRIVATE_KEY_FILE_MODE)
+        base_dir = getattr(settings, "BASE_DIR", os.curdir)
+        super().__init__(location=base_dir if location is None else location, **kwargs)
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         # Never another name: a key saved as "jwt-signing_a1b2c3.pem" would be lost.
