@@ -73,15 +73,13 @@ class KeyFileStorage(FileSystemStorage):
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
         descriptor = os.open(path, flags, mode)
         try:
-            os.fchmod(descriptor, mode)  # the umask may have removed bits
-            with os.fdopen(descriptor, "wb", closefd=False) as output:
+            with os.fdopen(descriptor, "wb") as output:  # closes the descriptor
+                os.fchmod(descriptor, mode)  # the umask may have removed bits
                 for chunk in content.chunks():
-                    output.write(chunk.encode() if isinstance(chunk, str) else chunk)
+                    output.write(chunk)
         except BaseException:
             path.unlink(missing_ok=True)  # no half-written key
             raise
-        finally:
-            os.close(descriptor)
         return name
 
 

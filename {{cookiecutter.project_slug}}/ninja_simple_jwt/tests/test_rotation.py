@@ -398,6 +398,19 @@ def test_the_jwk_set_of_a_running_process_catches_up_within_an_interval(
     assert jwks_kids(client) == [new_kid, old_kid]
 
 
+def test_a_clock_that_went_back_counts_as_an_interval_passed(
+    keys: Path, client: Client, clock: time_machine.Traveller, rotate_elsewhere: Callable[[], str]
+) -> None:
+    """The wall clock can be set back: keys loaded "in the future" are not kept for longer."""
+    old_kid = file_kid(key_file("public"))
+    assert jwks_kids(client) == [old_kid]
+    rotate_elsewhere()
+
+    clock.shift(-1)
+
+    assert jwks_kids(client) == [file_kid(key_file("public")), old_kid]
+
+
 def test_a_running_process_signs_with_the_new_key_within_an_interval(
     keys: Path, user: Any, clock: time_machine.Traveller, rotate_elsewhere: Callable[[], str]
 ) -> None:
