@@ -23,7 +23,6 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from ninja_simple_jwt.conf import ALGORITHMS, get_jwt_settings
-from ninja_simple_jwt.keys.cache import key_cache
 from ninja_simple_jwt.sessions import start_session
 from ninja_simple_jwt.tests.keyfiles import keys_in
 
@@ -75,19 +74,6 @@ def make_keys(*arguments: str) -> str:
     return output.getvalue()
 
 
-class FakeClock:
-    """Stands in for the key cache's monotonic clock."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture(scope="session", autouse=True)
 def stopped_time() -> Iterator[time_machine.Traveller]:
     """``time.time()``, ``datetime.now()`` and so Django's ``timezone.now()`` and PyJWT's
@@ -97,10 +83,12 @@ def stopped_time() -> Iterator[time_machine.Traveller]:
 
 
 @pytest.fixture(autouse=True)
-def clock(stopped_time: time_machine.Traveller) -> time_machine.Traveller:
-    """The one clock of every test: ``NOW`` until the test moves it, ``clock.shift(seconds)``."""
+def clock(stopped_time: time_machine.Traveller) -> Iterator[time_machine.Traveller]:
+    """The one clock of every test: ``NOW`` until the test moves it, ``clock.shift(seconds)``.
+    Back at ``NOW`` after the test too, for the wider-scoped fixtures of the next one."""
     stopped_time.move_to(NOW)
-    return stopped_time
+    yield stopped_time
+    stopped_time.move_to(NOW)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -153,14 +141,6 @@ def access_token(user: Any) -> str:
 @pytest.fixture
 def refresh_token(user: Any) -> str:
     return mint(user, "refresh")
-
-
-@pytest.fixture
-def key_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """The key cache's clock, moved by the test."""
-    clock = FakeClock(1000.0)
-    monkeypatch.setattr(key_cache, "clock", clock)
-    return clock
 
 
 @pytest.fixture(scope="session")

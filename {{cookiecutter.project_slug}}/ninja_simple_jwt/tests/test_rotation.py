@@ -83,14 +83,6 @@ def signed_by_key_file(path: Path, claims_from: str) -> str:
     return sign_claims(claims_of(claims_from), private_key)
 
 
-@pytest.fixture(autouse=True)
-def back_at_now(clock: time_machine.Traveller) -> Iterator[None]:
-    """Leave the clock at ``NOW``: wider-scoped fixtures of later modules read it before their
-    first test's ``clock`` resets it."""
-    yield
-    clock.move_to(NOW)
-
-
 @pytest.fixture(scope="module")
 def spare_key() -> PrivateKey:
     """A private key of the project's algorithm that no key file holds."""
