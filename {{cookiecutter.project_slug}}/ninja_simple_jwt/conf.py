@@ -66,7 +66,7 @@ class JwtSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, validate_default=True, frozen=True)
 
     # A STORAGES alias, or (as in the library) the import string of a Storage instance.
-    # Without a STORAGES entry of that name, the keys are files in settings.BASE_DIR.
+    # The project's STORAGES declares both aliases: files in its root, S3 in production.
     JWT_PRIVATE_KEY_STORAGE: Text = "jwt_private_key"
     JWT_PUBLIC_KEY_STORAGE: Text = "jwt_public_key"
     JWT_PRIVATE_KEY_PATH: Text = "jwt-signing.pem"
@@ -170,7 +170,7 @@ def _check_relations(s: JwtSettings) -> None:
         raise _fail("WEB_REFRESH_COOKIE_SAME_SITE_POLICY", '"None" needs a Secure cookie.')
     if not_secure and s.JWT_REFRESH_COOKIE_NAME.startswith(("__Secure-", "__Host-")):
         raise _fail("JWT_REFRESH_COOKIE_NAME", "with a __Secure- or __Host- prefix needs Secure.")
-    # Two storages are one when named alike, or both the default (files in settings.BASE_DIR).
+    # Two storages are one folder when named alike, or both the defaults (the project's root).
     private, public = s.JWT_PRIVATE_KEY_STORAGE, s.JWT_PUBLIC_KEY_STORAGE
     default = DEFAULTS["JWT_PRIVATE_KEY_STORAGE"], DEFAULTS["JWT_PUBLIC_KEY_STORAGE"]
     same_storage = private == public or (private, public) == default

@@ -43,7 +43,7 @@ def manage(
     """Run ``manage.py`` in a new process with the test settings and ``jwt`` changes in
     ``NINJA_SIMPLE_JWT``: its exit status and everything it printed."""
     settings_module = os.environ["DJANGO_SETTINGS_MODULE"]
-    # The project's root as its settings module sets it: a test fixture moves settings.BASE_DIR.
+    # The project's root as its settings module sets it; ``base_dir`` moves it (and the keys).
     project_root = Path(import_module(settings_module).BASE_DIR)
     lines = [
         "from pathlib import Path",
