@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import re
 import secrets
 import stat
@@ -393,3 +394,8 @@ def test_own_suite_passes(
     )
     assert " passed" in result.stdout
     assert "skipped" not in result.stdout
+    # The owners' loop against flaky tests (scripts/repeat_tests.sh), two runs of a few tests.
+    path = f"{Path(project_python).parent}:{os.environ['PATH']}"
+    repeat = ["bash", "scripts/repeat_tests.sh", "2", "ninja_simple_jwt/tests/test_tokens.py"]
+    looped = run([*repeat, "-k", "leeway"], project, env=project_env(PATH=path))
+    assert looped.stdout.splitlines()[-1].startswith("2 runs passed")
