@@ -2,10 +2,10 @@
 
 Claims: every ``TOKEN_CLAIM_USER_ATTRIBUTE_MAP`` entry, ``user_id`` (the primary key unless the
 map sets it), ``sid`` (the session, see ``sessions.py``), ``jti``, ``iat``, ``exp`` and
-``token_type``, plus ``iss`` / ``aud`` when
-``JWT_ISSUER`` / ``JWT_AUDIENCE`` are set. Times are whole seconds from ``time.time()``, so
-neither ``USE_TZ`` nor the active time zone affects them. The header's ``kid`` is the RFC 7638
-thumbprint of the signing key; verification picks the key by it and pins ``JWT_ALGORITHM``.
+``token_type`` (``TokenTypes``), plus ``iss`` / ``aud`` when ``JWT_ISSUER`` / ``JWT_AUDIENCE``
+are set. Times are whole seconds from ``time.time()``, so neither ``USE_TZ`` nor the active
+time zone affects them. The header's ``kid`` is the RFC 7638 thumbprint of the signing key;
+verification picks the key by it and pins ``JWT_ALGORITHM``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ninja_simple_jwt.keys.algorithms import KEY_ID_PATTERN
 from ninja_simple_jwt.keys.cache import key_cache
 
 __all__ = ["MAX_TOKEN_LENGTH", "MintedToken", "TokenTypes", "mint_token", "verify_token"]
+
 # A real token is well under 2 KiB: refusing huge input first keeps bad requests cheap.
 MAX_TOKEN_LENGTH: Final = 8 * 1024
 REQUIRED_CLAIMS: Final = ("exp", "iat", "jti", "sid", "token_type", "user_id")
