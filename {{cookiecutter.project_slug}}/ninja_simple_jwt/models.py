@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-__all__ = ["Session"]
+__all__ = ["Session", "new_jti", "new_session_id"]
 
 
 def new_session_id() -> str:

@@ -34,7 +34,6 @@ from ninja_simple_jwt.models import Session, new_jti
 from ninja_simple_jwt.tokens import MintedToken, TokenTypes, mint_token, verify_token
 
 __all__ = [
-    "Refreshed",
     "SignInTokens",
     "end_session",
     "keep_sessions_after_rehash",

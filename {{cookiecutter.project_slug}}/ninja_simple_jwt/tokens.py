@@ -25,7 +25,14 @@ from ninja_simple_jwt.errors import InvalidTokenError
 from ninja_simple_jwt.keys.algorithms import KEY_ID_PATTERN
 from ninja_simple_jwt.keys.cache import key_cache
 
-__all__ = ["MAX_TOKEN_LENGTH", "MintedToken", "TokenTypes", "mint_token", "verify_token"]
+__all__ = [
+    "MAX_TOKEN_LENGTH",
+    "MintedToken",
+    "TokenTypes",
+    "forget_verified_tokens",
+    "mint_token",
+    "verify_token",
+]
 
 # A real token is well under 2 KiB: refusing huge input first keeps bad requests cheap.
 MAX_TOKEN_LENGTH: Final = 8 * 1024

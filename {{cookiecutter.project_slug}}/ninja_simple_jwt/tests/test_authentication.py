@@ -1,9 +1,10 @@
 """``HttpJwtAuth`` and the ``TokenUser`` it puts on the request (``authentication.py``).
 
-A protected request is served from the token alone: the header is parsed strictly, the claims
-become a ``TokenUser`` without a database query, and whatever user the session middleware
-attached is replaced, never changed. Which tokens are valid is ``test_tokens.py``'s subject;
-the endpoints over HTTP are ``test_api.py``'s.
+A protected request is served from the token alone: django-ninja reads ``Bearer <token>`` and
+anything else in the token's place fails verification, the claims become a ``TokenUser``
+without a database query, and whatever user the session middleware attached is replaced, never
+changed. Which tokens are valid is ``test_tokens.py``'s subject; the endpoints over HTTP are
+``test_api.py``'s.
 """
 
 import asyncio
