@@ -2,7 +2,7 @@
 
 Runs inside a baked project (its folder on PYTHONPATH, DJANGO_SETTINGS_MODULE set, usually to
 the benchmark settings). For RS256, ES256 and EdDSA it makes a key pair with ``make_rsa`` in a
-temporary BASE_DIR (the app's key storage follows BASE_DIR), then times, in microseconds:
+temporary folder (the project's two key ``STORAGES`` pointed there), then times, in microseconds:
 
 - ``verify_token(token, "access")`` and ``mint_token(user, "access", session_id=...)`` of
   ``ninja_simple_jwt`` (verification both on a token's first use and on its reuse, which skips
@@ -71,6 +71,19 @@ def _base64url_decode(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
+def _key_storages_in(folder: str) -> dict[str, Any]:
+    """The project's ``STORAGES`` with the two key storages' files in ``folder``."""
+    from django.conf import settings
+
+    keys = ("jwt_private_key", "jwt_public_key")
+    return {
+        alias: {**entry, "OPTIONS": {**entry.get("OPTIONS", {}), "location": folder}}
+        if alias in keys
+        else entry
+        for alias, entry in settings.STORAGES.items()
+    }
+
+
 def measure(algorithm: str) -> dict[str, float]:
     import jwt
     from django.conf import settings
@@ -83,9 +96,9 @@ def measure(algorithm: str) -> dict[str, float]:
     from ninja_simple_jwt.models import new_session_id
 
     with (
-        tempfile.TemporaryDirectory() as base_dir,
+        tempfile.TemporaryDirectory() as folder,
         override_settings(
-            BASE_DIR=Path(base_dir),
+            STORAGES=_key_storages_in(folder),
             NINJA_SIMPLE_JWT={**settings.NINJA_SIMPLE_JWT, "JWT_ALGORITHM": algorithm},
         ),
     ):
