@@ -403,6 +403,8 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(
 ) -> None:
     here, elsewhere = sign_in(client), sign_in(client)
     assert change_password(client, here["access"], PASSWORD, NEW_PASSWORD).status_code == 204
+    # Revoked at once, as the admin shows it, not only when that device next refreshes.
+    assert session_of(elsewhere["refresh"]).revoked_reason == Session.RevokedReason.PASSWORD_CHANGED
     assert refresh(client, here["refresh"]).status_code == 200
     assert_refused(refresh(client, elsewhere["refresh"]))
     sign_in(client, NEW_PASSWORD)
