@@ -1,11 +1,8 @@
 """The app's errors, and the one place where the routers' errors are answered.
 
-Every error is a typed exception: an ``HttpError`` below, which django-ninja's handler answers
-as ``{"detail": "..."}`` JSON with its status, or, for a refused new password, django-ninja's
-own ``ValidationError`` (a 422 listing the messages). Views and services raise them; nothing
-builds an error response or catches one to answer it. ``answered`` (a decorator of each router)
-covers what django-ninja's handlers do not: checks on the request before its body is read, and
-a 429's ``Retry-After``.
+Every error is a typed exception that django-ninja's handlers answer as JSON: an ``HttpError``
+below (``{"detail": "..."}``) or, for a refused new password, its ``ValidationError`` (422).
+Views and services raise them; nothing builds an error response or catches one to answer it.
 """
 
 from __future__ import annotations
@@ -64,20 +61,14 @@ class InvalidCredentialsError(_Error):
 
 
 class WrongPasswordError(_Error):
-    """The current password given to change it is wrong."""
-
     status, detail = 400, "The current password is wrong."
 
 
 class CrossOriginError(_Error):
-    """A web route called from an ``Origin`` that is neither this site nor a CORS one."""
-
     status, detail = 403, "Cross-origin request refused."
 
 
 class SessionNotFoundError(_Error):
-    """Not a live session of the caller: unknown and someone else's are one answer."""
-
     status, detail = 404, "Session not found."
 
 
@@ -98,14 +89,10 @@ class TooManyAttemptsError(_Error):
 
 
 class KeysUnavailableError(_Error):
-    """The key pair cannot be loaded (missing, unreadable, not a key): a server problem."""
-
     status, detail = 503, f"The JWT signing keys are unavailable. Run `{MAKE_KEYS}` to create them."
 
 
 class DatabaseUnavailableError(_Error):
-    """The database cannot be reached (sessions live there): a server problem, try again."""
-
     status, detail = 503, "The database is unavailable; try again shortly."
 
 
@@ -149,14 +136,10 @@ Run = Callable[..., HttpResponse]
 
 
 def answered(*checks: Callable[[HttpRequest], None]) -> Callable[[Run], Run]:
-    """A router's decorator (``router.add_decorator(answered(), mode="view")``).
-
-    Before django-ninja reads the request: an operation with a body answers 415 unless the body
-    is declared ``application/json`` (login CSRF), then each of ``checks`` runs. django-ninja
-    calls this outside its own error handling, so their errors go to the API's exception
-    handlers here. A ``TooManyAttemptsError`` of the view is answered by those handlers too,
-    then given ``Retry-After``, as django-ninja answers its own throttles.
-    """
+    """A router's decorator (``router.add_decorator(answered(), mode="view")``) for what
+    django-ninja's handlers miss: before the body is read (outside its error handling), a 415
+    for a body not declared ``application/json`` (login CSRF) and each of ``checks``; after, a
+    ``TooManyAttemptsError``'s ``Retry-After``, as django-ninja gives its own throttles."""
 
     def decorate(run: Run) -> Run:
         operation: Any = inspect.unwrap(run).__self__  # bound to the mounted operation
