@@ -23,11 +23,8 @@ from ninja_simple_jwt.conf import get_jwt_settings
 from ninja_simple_jwt.errors import MAKE_KEYS, MAKE_KEYS_FORCE
 from ninja_simple_jwt.keys.algorithms import key_id
 from ninja_simple_jwt.keys.reader import (
-    KeyInvalidError,
-    KeyKindError,
     KeyMaterialError,
     KeyMissingError,
-    KeyUnreadableError,
     read_previous_keys,
     read_private_key,
     read_public_key,
@@ -35,11 +32,6 @@ from ninja_simple_jwt.keys.reader import (
 )
 from ninja_simple_jwt.keys.storage import key_storage
 
-_KEY_ERROR_IDS: Final = {
-    KeyUnreadableError: "ninja_simple_jwt.E003",
-    KeyInvalidError: "ninja_simple_jwt.E004",
-    KeyKindError: "ninja_simple_jwt.E008",
-}
 # Caches whose counts no other worker sees (or that keep none).
 _PER_PROCESS_CACHES: Final = (
     "django.core.cache.backends.locmem.LocMemCache",
@@ -85,7 +77,7 @@ def _key_errors() -> list[checks.CheckMessage]:
         except KeyMissingError as exc:
             missing[which] = exc.location
         except KeyMaterialError as exc:
-            errors.append(checks.Error(str(exc), hint=exc.hint, id=_KEY_ERROR_IDS[type(exc)]))
+            errors.append(checks.Error(str(exc), hint=exc.hint, id=exc.check_id))
     if missing:
         # make_jwt_key alone leaves an existing half of a pair alone; --force replaces both.
         hint = f"Run `{MAKE_KEYS if len(missing) == 2 else MAKE_KEYS_FORCE}`."
@@ -100,7 +92,7 @@ def _key_errors() -> list[checks.CheckMessage]:
         try:
             read_previous_keys()
         except KeyMaterialError as exc:
-            errors.append(checks.Error(str(exc), hint=exc.hint, id="ninja_simple_jwt.E009"))
+            errors.append(checks.Error(str(exc), hint=exc.hint, id=exc.check_id))
     return errors
 
 

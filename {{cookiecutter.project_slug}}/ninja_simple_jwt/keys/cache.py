@@ -74,21 +74,6 @@ def _due(since: float | None) -> bool:
     return since is None or not 0 <= time.time() - since < interval
 
 
-def _read_key_ring() -> KeyRing:
-    """The public key and the previous keys; ``KeyMaterialError`` if the public key fails."""
-    current = read_public_key()
-    keys = {key_id(current): current}
-    try:
-        for retired in read_previous_keys():
-            keys.setdefault(retired.kid, retired.public_key)
-    except KeyMaterialError as exc:
-        # The current key stays up: only the previous keys' tokens are refused until it is
-        # fixed, and `manage.py check` reports it.
-        logger.error("%s The previous keys are ignored.", exc)
-    algorithm = get_jwt_settings().JWT_ALGORITHM
-    return KeyRing(algorithm, key_id(current), MappingProxyType(keys), time.time())
-
-
 class KeyCache:
     """The keys of this process, replaced as a whole (readers take no lock)."""
 
@@ -108,12 +93,22 @@ class KeyCache:
         """Read and install the keys; ``KeysUnavailableError`` (503) if the public key fails,
         after which the keys in memory, if any, wait an interval for the next attempt."""
         try:
-            key_ring = _read_key_ring()
+            current = read_public_key()
         except KeyMaterialError as exc:
             logger.error("%s", exc)
             if self._key_ring is not None:
                 self._key_ring = replace(self._key_ring, loaded_at=time.time(), failed=True)
             raise KeysUnavailableError() from exc
+        keys = {key_id(current): current}
+        try:
+            for retired in read_previous_keys():
+                keys.setdefault(retired.kid, retired.public_key)
+        except KeyMaterialError as exc:
+            # The current key stays up: only the previous keys' tokens are refused until it is
+            # fixed, and `manage.py check` reports it.
+            logger.error("%s The previous keys are ignored.", exc)
+        algorithm = get_jwt_settings().JWT_ALGORITHM
+        key_ring = KeyRing(algorithm, key_id(current), MappingProxyType(keys), time.time())
         self._key_ring = key_ring
         if self._signing_key is not None and self._signing_key.kid != key_ring.current_kid:
             self._signing_key = None  # rotated: sign with the new private key from now on
@@ -155,14 +150,10 @@ class KeyCache:
             return self._key_ring.jwks
 
     def signing_key(self) -> SigningKey:
-        """The private key and its kid, read from storage on first use.
-
-        Kept only while it pairs with the current public key. Mid-rotation (the new public key
-        written, the new private key not yet) the retiring private key still signs, since its
-        public key is among the previous keys, and is read again next time. A private key whose
-        public key is nowhere among the verification keys is a 503: no one would accept its
-        tokens.
-        """
+        """The private key and its kid, read on first use and kept while it pairs with the
+        current public key. Mid-rotation (new public key, old private key) the retiring key still
+        signs, as its public key is a previous key, and is read again next time. A private key
+        whose public key is nowhere here is a 503: no one would accept its tokens."""
         key_ring = self.key_ring(fresh=True)
         if key_ring.failed:
             raise KeysUnavailableError()

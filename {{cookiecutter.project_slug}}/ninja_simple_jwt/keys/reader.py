@@ -27,16 +27,11 @@ from ninja_simple_jwt.keys.storage import (
     describe_location,
     key_storage,
     parse_previous_keys,
-    read_bytes,
 )
 
 __all__ = [
-    "KeyInvalidError",
-    "KeyKindError",
     "KeyMaterialError",
     "KeyMissingError",
-    "KeyUnreadableError",
-    "PreviousKeysError",
     "read_previous_keys",
     "read_private_key",
     "read_public_key",
@@ -53,31 +48,17 @@ def replace_keys_hint(purpose: str = "to replace the key pair") -> str:
 
 class KeyMaterialError(Exception):
     """Stored key material that cannot be used: ``str()`` says which, where and why; ``hint``
-    says how to fix it."""
+    says how to fix it; ``check_id`` is the system check that reports it (E003 unreadable,
+    E004 not a PEM key, E008 of the wrong kind, E009 a bad previous-keys document)."""
 
-    def __init__(self, what: str, location: str, problem: str, hint: str) -> None:
+    def __init__(self, what: str, location: str, problem: str, hint: str, check_id: str) -> None:
         super().__init__(f"The JWT {what} {location} {problem}")
         self.location, self.problem, self.hint = location, problem, hint
+        self.check_id = f"ninja_simple_jwt.{check_id}"
 
 
 class KeyMissingError(KeyMaterialError):
-    """Nothing is stored under the key's name."""
-
-
-class KeyUnreadableError(KeyMaterialError):
-    """The storage failed: permissions, a folder in the file's place, network, settings."""
-
-
-class KeyInvalidError(KeyMaterialError):
-    """Not an unencrypted PEM key: empty, truncated, DER, garbage."""
-
-
-class KeyKindError(KeyMaterialError):
-    """A key of another kind than ``JWT_ALGORITHM`` needs, e.g. an RSA key under ES256."""
-
-
-class PreviousKeysError(KeyMaterialError):
-    """The previous-keys document exists and cannot be read or used."""
+    """Nothing is stored under the key's name (the checks report both keys' as one E002)."""
 
 
 _FIX_STORAGE = (
@@ -92,12 +73,14 @@ def _read(which: Literal["private", "public"], name: str, what: str) -> tuple[by
     try:
         storage = key_storage(which)
         location = describe_location(storage, name)
-        return read_bytes(storage, name), location
+        with storage.open(name, "rb") as key_file:
+            return bytes(key_file.read()), location
     except Exception as exc:
         if storage is not None and not _exists(storage, name):
-            raise KeyMissingError(what, location, "is missing.", f"Run `{MAKE_KEYS}`.") from exc
+            hint = f"Run `{MAKE_KEYS}`."
+            raise KeyMissingError(what, location, "is missing.", hint, "E002") from exc
         problem = f"cannot be read: {type(exc).__name__}: {exc}"
-        raise KeyUnreadableError(what, location, problem, _FIX_STORAGE) from exc
+        raise KeyMaterialError(what, location, problem, _FIX_STORAGE, "E003") from exc
 
 
 def _exists(storage: Storage, name: str) -> bool:
@@ -116,11 +99,11 @@ def _load(load: Callable[[bytes, Algorithm], Key], which: Literal["private", "pu
     except WrongKeyKindError as exc:
         hint = replace_keys_hint(f"to make keys for {algorithm}")
         hint += " Or set JWT_ALGORITHM to match the keys."
-        raise KeyKindError(what, location, f"cannot be used: {exc}.", hint) from exc
+        raise KeyMaterialError(what, location, f"cannot be used: {exc}.", hint, "E008") from exc
     except Exception as exc:  # ValueError, TypeError (encrypted), UnsupportedAlgorithm
         kind = "an unencrypted PEM private" if which == "private" else "a PEM public"
         problem = f"is not {kind} key: {exc}"
-        raise KeyInvalidError(what, location, problem, replace_keys_hint()) from exc
+        raise KeyMaterialError(what, location, problem, replace_keys_hint(), "E004") from exc
 
 
 def read_private_key() -> PrivateKey:
@@ -135,7 +118,7 @@ def read_public_key() -> PublicKey:
 
 def read_previous_keys() -> tuple[RetiredKey, ...]:
     """The retired public keys that still verify, ``()`` without a document; else
-    ``PreviousKeysError``, whatever is wrong (the document alone is at stake)."""
+    a ``KeyMaterialError`` E009, whatever is wrong (the document alone is at stake)."""
     jwt_settings = get_jwt_settings()
     what = "previous-keys document"
     hint = (
@@ -148,6 +131,6 @@ def read_previous_keys() -> tuple[RetiredKey, ...]:
     except KeyMissingError:
         return ()
     except KeyMaterialError as exc:
-        raise PreviousKeysError(what, exc.location, exc.problem, hint) from exc
+        raise KeyMaterialError(what, exc.location, exc.problem, hint, "E009") from exc
     except Exception as exc:  # ValueError, or a key that cryptography cannot load
-        raise PreviousKeysError(what, location, f"is unusable: {exc}", hint) from exc
+        raise KeyMaterialError(what, location, f"is unusable: {exc}", hint, "E009") from exc

@@ -1,11 +1,9 @@
 """Where the keys live, how they are written, and the format of the previous-keys document.
 
-``JWT_PRIVATE_KEY_STORAGE`` / ``JWT_PUBLIC_KEY_STORAGE`` name a ``STORAGES`` alias (the project
-declares ``jwt_private_key`` and ``jwt_public_key``: files in the project root, S3 through
-django-storages in production, or any other ``Storage``) or, as in the library, the import
-string of a ``Storage`` instance. When ``JWT_PRIVATE_KEY`` / ``JWT_PUBLIC_KEY`` hold PEM text
-(say, from environment variables), a ``SettingsKeyStorage`` serves it instead. Beside the public
-key, ``make_jwt_key --rotate`` keeps the retired public keys that still verify tokens::
+``JWT_PRIVATE_KEY_STORAGE`` / ``JWT_PUBLIC_KEY_STORAGE`` name a ``STORAGES`` alias or, as in the
+library, the import string of a ``Storage`` instance; when ``JWT_PRIVATE_KEY`` / ``JWT_PUBLIC_KEY``
+hold PEM text (say, from environment variables), a ``SettingsKeyStorage`` serves it instead.
+Beside the public key, ``make_jwt_key --rotate`` keeps the retired public keys that still verify::
 
     {"keys": [{"kid": "<thumbprint>", "retired_at": "2025-01-31T12:00:00Z", "pem": "..."}]}
 """
@@ -38,7 +36,6 @@ __all__ = [
     "format_time",
     "key_storage",
     "parse_previous_keys",
-    "read_bytes",
     "replace_file",
     "serialize_previous_keys",
 ]
@@ -113,10 +110,7 @@ def _settings_storage(files: tuple[tuple[str, str], ...]) -> SettingsKeyStorage:
 
 
 def key_storage(which: Literal["private", "public"]) -> Storage:
-    """The storage of the private or the public key (and the previous keys); see above.
-
-    ``ImproperlyConfigured`` if the setting names neither a ``STORAGES`` alias nor a storage.
-    """
+    """The storage of that key (the public one's holds the previous keys too); see above."""
     jwt_settings = get_jwt_settings()
     texts = {
         "private": [(jwt_settings.JWT_PRIVATE_KEY_PATH, jwt_settings.JWT_PRIVATE_KEY)],
@@ -150,11 +144,6 @@ def describe_location(storage: Storage, name: str) -> str:
         return storage.path(name)
     except Exception:  # NotImplementedError: not a local storage
         return f"{name} (in {type(storage).__module__}.{type(storage).__qualname__})"
-
-
-def read_bytes(storage: Storage, name: str) -> bytes:
-    with storage.open(name, "rb") as key_file:
-        return bytes(key_file.read())
 
 
 def replace_file(which: Literal["private", "public"], name: str, content: bytes) -> str:

@@ -42,7 +42,7 @@ from ninja_simple_jwt.keys.algorithms import (
     public_jwk,
 )
 from ninja_simple_jwt.keys.cache import key_cache
-from ninja_simple_jwt.keys.storage import key_storage, read_bytes
+from ninja_simple_jwt.keys.storage import key_storage
 from ninja_simple_jwt.tests.conftest import LOGIN, NOW, PASSWORD, make_keys, mint, url, use_keys
 from ninja_simple_jwt.tests.forgery import (
     b64url,
@@ -364,6 +364,11 @@ def foreign_key() -> PrivateKey:
     return generate_private_key(get_jwt_settings().JWT_ALGORITHM)
 
 
+def stored_public_key_pem() -> bytes:
+    with key_storage("public").open(get_jwt_settings().JWT_PUBLIC_KEY_PATH, "rb") as key_file:
+        return bytes(key_file.read())
+
+
 @pytest.fixture
 def forge(user: Any, change_settings: Any, foreign_key: PrivateKey) -> Forge:
     # Without iss and aud: tokens with them have their own tests (SECURITY.md 11) below.
@@ -373,7 +378,7 @@ def forge(user: Any, change_settings: Any, foreign_key: PrivateKey) -> Forge:
         token=mint(user, "access"),
         algorithm=jwt_settings.JWT_ALGORITHM,
         key=key_cache.signing_key().private_key,
-        public_key_pem=read_bytes(key_storage("public"), jwt_settings.JWT_PUBLIC_KEY_PATH),
+        public_key_pem=stored_public_key_pem(),
         foreign_key=foreign_key,
     )
 
@@ -660,7 +665,7 @@ def test_the_memory_is_bounded(user: Any, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_tokens_are_signed_with_the_algorithm_and_name_their_key(algorithm: str, user: Any) -> None:
-    public_pem = read_bytes(key_storage("public"), get_jwt_settings().JWT_PUBLIC_KEY_PATH)
+    public_pem = stored_public_key_pem()
     kid = key_id(load_public_key(public_pem, get_jwt_settings().JWT_ALGORITHM))
     for token_type in ("access", "refresh"):
         token = mint(user, token_type)
