@@ -31,45 +31,32 @@ from ninja_simple_jwt.throttling import account_attempts
 __all__ = ["change_password", "sign_in"]
 
 
-def authenticate_credentials(
-    request: HttpRequest | None, username: str, password: str
-) -> AbstractBaseUser:
-    """The active user whose ``USERNAME_FIELD`` (the setting's) field is ``username``, checked
-    by Django's authentication backends. Unknown user, wrong password and inactive user all
-    raise the same ``InvalidCredentialsError``.
-    """
-    user_model = get_user_model()
-    lookup_field = get_jwt_settings().USERNAME_FIELD
-    # PostgreSQL refuses NUL in strings with a 500; no account can match one anyway.
-    if "\x00" in username or "\x00" in password:
-        raise InvalidCredentialsError()
-    user: AbstractBaseUser | None
-    if lookup_field == user_model.USERNAME_FIELD:
-        user = authenticate(request, username=username, password=password)
-    elif (candidate := _account(username)) is None:
-        # Hash anyway, so an unknown account answers as slowly as a wrong password.
-        user_model().set_password(password)
-        user_login_failed.send(__name__, credentials={"username": username}, request=request)
-        user = None
-    else:
-        user = authenticate(request, username=candidate.get_username(), password=password)
-    if user is None or getattr(user, "is_active", True) is not True:
-        raise InvalidCredentialsError()
-    return user
-
-
 @database_errors_as_503
 def sign_in(request: HttpRequest, username: str, password: str) -> SignInTokens:
-    """Authenticate, fire ``user_logged_in`` (it updates ``last_login``), start a session.
-
-    ``TooManyAttemptsError`` when the account has had too many failures (``throttling``).
+    """Authenticate with Django's backends, fire ``user_logged_in`` (it updates ``last_login``),
+    start a session. Unknown user, wrong password and inactive user are one
+    ``InvalidCredentialsError``; too many failures a ``TooManyAttemptsError`` (``throttling``).
     """
-    # The hash stored before sign-in, which Django may replace (re-hash) while checking it.
     account = _account(username)
+    # The hash stored before sign-in, which Django may replace (re-hash) while checking it.
     stored = None if account is None else str(account.password)
+    user: AbstractBaseUser | None = None
     try:
         with account_attempts(username, request):
-            user = authenticate_credentials(request, username, password)
+            # PostgreSQL refuses NUL in strings with a 500; no account can match one anyway.
+            if "\x00" in username or "\x00" in password:
+                raise InvalidCredentialsError()
+            if get_jwt_settings().USERNAME_FIELD == get_user_model().USERNAME_FIELD:
+                user = authenticate(request, username=username, password=password)
+            elif account is not None:
+                user = authenticate(request, username=account.get_username(), password=password)
+            else:
+                # Hash anyway, so an unknown account answers as slowly as a wrong password.
+                get_user_model()().set_password(password)
+                credentials = {"username": username}
+                user_login_failed.send(__name__, credentials=credentials, request=request)
+            if user is None or getattr(user, "is_active", True) is not True:
+                raise InvalidCredentialsError()
     except InvalidCredentialsError:
         audit("sign_in_failed", request, level=logging.WARNING)
         raise
