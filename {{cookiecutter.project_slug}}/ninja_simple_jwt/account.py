@@ -1,9 +1,7 @@
 """The account router: the caller's sessions (devices) and password, behind ``HttpJwtAuth``.
 
-Mount it on the ``NinjaAPI`` (the project mounts it at ``/<API_PATH>/account``). Every route
-reads the session of the access token used, in every ``USE_STATELESS_AUTH`` mode: an access
-token of a revoked session cannot manage the account, even before it expires. Errors are the
-typed errors of ``errors.py``, answered there.
+Every route reads the session of the access token used, in every ``USE_STATELESS_AUTH`` mode:
+an access token of a revoked session cannot manage the account, even before it expires.
 """
 
 from __future__ import annotations

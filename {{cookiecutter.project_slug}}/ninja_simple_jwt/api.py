@@ -2,14 +2,8 @@
 
 Mobile clients get both tokens in the body. Web clients get the access token in the body and
 the refresh token only in an HttpOnly cookie scoped to ``WEB_REFRESH_COOKIE_PATH``. Each sign-in
-is a session (``sessions.py``): with ``JWT_ROTATE_REFRESH_TOKENS`` every refresh answers a new
-refresh token, and sign-out revokes the session. The account routes are in ``account.py``.
-
-Errors are the typed errors of ``errors.py``, answered there (``answered``). Browsers: a JSON
-body must come as ``application/json`` (415 otherwise), which no cross-site HTML form can send,
-so no other site can sign a browser in (login CSRF); the web router refuses an ``Origin`` that
-is neither this site nor in ``CORS_ALLOWED_ORIGINS`` (403), and a request with two refresh
-cookies (401: one may have been planted from a sibling subdomain).
+is a session (``sessions.py``); sign-out revokes it. Errors are answered in ``errors.py``; the
+web router also refuses a foreign ``Origin`` (403) and two refresh cookies (401).
 """
 
 from __future__ import annotations

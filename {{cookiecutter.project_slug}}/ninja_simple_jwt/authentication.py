@@ -49,9 +49,7 @@ class TokenUser:
     def pk(self) -> Any:
         return self._claims.get("user_id")
 
-    @property
-    def id(self) -> Any:
-        return self._claims.get("user_id")
+    id = pk
 
     @property
     def is_authenticated(self) -> bool:
@@ -110,15 +108,11 @@ TokenUser._PROTECTED_NAMES = frozenset(
 class HttpJwtAuth(HttpBearer):
     """``Authorization: Bearer <access token>``, verified without a database query.
 
-    django-ninja's ``HttpBearer`` reads ``Bearer <token>`` (the scheme in any case; anything
-    else in the token's place, a second token or space, fails verification). ``authenticate``
-    returns the verified claims (django-ninja's ``request.auth``) or ``None``, and django-ninja
-    answers 401. On success ``request.user`` is a ``TokenUser`` (or the ``TOKEN_USER_CLS``
-    setting's class, built from the claims). Unloadable keys are a 503 JSON answer.
-
-    With ``USE_STATELESS_AUTH = False``, the token's session and user are loaded too (one
-    query): a revoked or expired session, an inactive or deleted user or a changed password is a
-    401 at once, and ``request.user`` is the user model's instance.
+    ``authenticate`` returns the verified claims (``request.auth``) or ``None`` (django-ninja
+    answers 401), and sets ``request.user`` to a ``TOKEN_USER_CLS`` built from the claims. With
+    ``USE_STATELESS_AUTH = False`` it loads the token's session and user (one query): a revoked
+    session, an inactive user or a changed password is a 401 at once, and ``request.user`` is
+    the user model's instance.
     """
 
     def authenticate(self, request: HttpRequest, token: str) -> dict[str, Any] | None:

@@ -1,18 +1,14 @@
 """Sign-in throttling per client and per account, counted in Django's default cache.
 
-- Per client (``SIGN_IN_THROTTLE_RATE``): every attempt at sign-in or password change, as
-  django-ninja's throttle (``SignInRateThrottle``, a 429 with ``Retry-After``). Clients are told
-  apart as django-ninja does it (``NINJA_NUM_PROXIES``).
-- Per account (``SIGN_IN_ACCOUNT_THROTTLE_RATE``): failed attempts for one account, from any
-  client, so a botnet spraying one account is slowed down too (``TooManyAttemptsError``, a 429
-  with ``Retry-After``). It is a rate, not a lock: the oldest failure leaves the window, and
-  the owner can sign in again.
+- Per client (``SIGN_IN_THROTTLE_RATE``): every attempt at sign-in or password change, as a
+  django-ninja throttle (clients told apart by its ``NINJA_NUM_PROXIES``).
+- Per account (``SIGN_IN_ACCOUNT_THROTTLE_RATE``): failed attempts for one account from any
+  client, so a botnet spraying one account is slowed too. A rate, not a lock: the oldest
+  failure leaves the window, and the owner can sign in again.
 
-Counts are sliding windows of attempt times in the cache: shared by every worker and instance
-when the cache is (production settings: Redis, else the database). Each update holds a short
-lock taken with ``cache.add``, atomic in both, so concurrent requests cannot overshoot. If the
-cache fails (Redis down), attempts are let through and the failure is logged: failing closed
-would lock every user out while it lasts.
+Counts are sliding windows of attempt times, shared by every worker when the cache is (Redis or
+the database in production); each update holds a lock taken with the atomic ``cache.add``. If
+the cache fails, attempts are let through and logged: failing closed would lock everyone out.
 """
 
 from __future__ import annotations
@@ -95,12 +91,8 @@ def _locked(key: str, timeout: float = 2.0) -> Iterator[None]:
 
 
 class SignInRateThrottle(BaseThrottle):
-    """At most ``SIGN_IN_THROTTLE_RATE`` attempts per client; over it, 429.
-
-    django-ninja keeps one throttle object per operation, shared by every request and thread:
-    the rate is read on each request (setting changes apply at once) and ``wait()`` reads a
-    per-thread answer.
-    """
+    """At most ``SIGN_IN_THROTTLE_RATE`` attempts per client. django-ninja shares one throttle
+    per operation between threads: the rate is read per request, ``wait()`` per thread."""
 
     def __init__(self) -> None:
         self._current = threading.local()

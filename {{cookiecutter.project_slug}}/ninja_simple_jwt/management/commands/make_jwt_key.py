@@ -1,7 +1,5 @@
 """``python manage.py make_jwt_key [--force | --rotate]``: create or rotate the signing key pair.
 
-The name is the library's (``make_rsa``, its first name, stays as an alias); the keys are of
-the kind ``JWT_ALGORITHM`` needs (RSA for RS256, EC P-256 for ES256, Ed25519 for EdDSA).
 Rotation keeps each retired public key in the previous-keys document (see ``keys.storage``)
 until no token it signed can be alive.
 """
@@ -155,13 +153,9 @@ class Command(BaseCommand):
     def _print_environment(self) -> None:
         """Keys from settings (``JWT_PRIVATE_KEY`` ...) live in the environment: nothing was
         written, so print the new values, one line each, for the secret store."""
-        stores = [key_storage("private"), key_storage("public")]
-        files = {
-            name: data
-            for store in stores
-            if isinstance(store, SettingsKeyStorage)
-            for name, data in store.files.items()
-        }
+        files: dict[str, bytes] = {}
+        for store in (key_storage("private"), key_storage("public")):
+            files.update(store.files if isinstance(store, SettingsKeyStorage) else {})
         if not files:
             return
         self.stdout.write(
