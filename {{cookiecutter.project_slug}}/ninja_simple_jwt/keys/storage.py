@@ -45,12 +45,9 @@ PRIVATE_KEY_FILE_MODE: Final = 0o600
 
 @deconstructible(path="ninja_simple_jwt.keys.storage.KeyFileStorage")
 class KeyFileStorage(FileSystemStorage):
-    """A ``FileSystemStorage`` for key files, in ``settings.BASE_DIR`` unless given a location.
-
-    A file gets its mode (``file_permissions_mode``, 0o600 unless given) in the system call that
-    creates it, so a private key is never readable by others, not even for an instant; saving
-    over an existing name raises ``FileExistsError`` instead of picking another name.
-    """
+    """A ``FileSystemStorage`` for key files, in ``settings.BASE_DIR`` unless given a location:
+    a file has its mode (0o600 unless given) from the system call that creates it, so a private
+    key is never readable by others, not even for an instant."""
 
     def __init__(self, location: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("file_permissions_mode", PRIVATE_KEY_FILE_MODE)
@@ -146,11 +143,13 @@ def describe_location(storage: Storage, name: str) -> str:
         return f"{name} (in {type(storage).__module__}.{type(storage).__qualname__})"
 
 
-def replace_file(which: Literal["private", "public"], name: str, content: bytes) -> str:
-    """Save ``content`` as ``name`` in that key storage, deleting what is there; its location."""
+def replace_file(which: Literal["private", "public"], name: str, content: bytes | None) -> str:
+    """Save ``content`` as ``name`` in that key storage (``None``: delete it); its location."""
     storage = key_storage(which)
     if storage.exists(name):
         storage.delete(name)
+    if content is None:
+        return describe_location(storage, name)
     saved = storage.save(name, ContentFile(content))
     if which == "private" and isinstance(storage, FileSystemStorage):
         # A plain FileSystemStorage applies FILE_UPLOAD_PERMISSIONS (often 0o644): tighten it.

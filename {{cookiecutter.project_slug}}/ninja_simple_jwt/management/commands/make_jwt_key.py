@@ -97,9 +97,8 @@ class Command(BaseCommand):
             )
             return False
         self._write_pair(generate_private_key(jwt_settings.JWT_ALGORITHM), "Created a new")
-        previous = key_storage("public")
-        if force and previous.exists(jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH):
-            previous.delete(jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH)
+        if force:
+            replace_file("public", jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH, None)
         return True
 
     def _rotate(self) -> None:
@@ -119,11 +118,8 @@ class Command(BaseCommand):
         if retired is not None and retired.kid != key_id(private_key.public_key()):
             kept.append(retired)
         # The previous keys first: the retiring key verifies at every moment of the change.
-        storage, name = key_storage("public"), jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH
-        if kept:
-            replace_file("public", name, serialize_previous_keys(kept))
-        elif storage.exists(name):
-            storage.delete(name)
+        document = serialize_previous_keys(kept) if kept else None
+        replace_file("public", jwt_settings.JWT_PREVIOUS_PUBLIC_KEYS_PATH, document)
         self._write_pair(private_key, "Rotated the")
         if retired is None:
             self.stdout.write("  There was no key to retire.")
