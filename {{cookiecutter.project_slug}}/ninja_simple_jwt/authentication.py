@@ -69,20 +69,15 @@ class TokenUser:
         value = None if field.startswith("_") else getattr(self, field, None)
         return str(self.username if value is None or callable(value) else value)
 
-    def has_perm(self, perm: str, obj: object = None) -> bool:
+    def has_perm(self, perm: Any, obj: object = None) -> bool:
         return self.is_superuser is True
 
-    def has_perms(self, perm_list: Any, obj: object = None) -> bool:
-        return self.is_superuser is True
-
-    def has_module_perms(self, app_label: str) -> bool:
-        return self.is_superuser is True
+    has_perms = has_module_perms = has_perm  # a perm list, an app label: the same answer
 
     def save(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise NotImplementedError("A TokenUser comes from a token; load the user model to save.")
+        raise NotImplementedError("A TokenUser is no row: load the user model to write one.")
 
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise NotImplementedError("A TokenUser comes from a token; load the user model to delete.")
+    delete = save
 
     def __str__(self) -> str:
         return self.get_username() or f"TokenUser {self.pk}"

@@ -41,11 +41,11 @@ MAKE_KEYS_FORCE: Final = "python manage.py make_jwt_key --force"
 
 
 class _Error(HttpError):
-    status: int = 500
-    detail: str = "Internal error."
+    status: int
+    detail: str
 
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(self.status, message or self.detail)
+    def __init__(self) -> None:
+        super().__init__(self.status, self.detail)
 
 
 class InvalidTokenError(_Error):
@@ -100,10 +100,8 @@ class NewPasswordRefusedError(ValidationError):
     """``AUTH_PASSWORD_VALIDATORS`` refused the new password: django-ninja's 422, a message each."""
 
     def __init__(self, messages: list[str]) -> None:
-        location = ["body", "payload", "new_password"]
-        super().__init__(
-            [{"type": "password_invalid", "loc": location, "msg": m} for m in messages]
-        )
+        where = ["body", "payload", "new_password"]
+        super().__init__([{"type": "password_invalid", "loc": where, "msg": m} for m in messages])
 
 
 Function = TypeVar("Function", bound=Callable[..., Any])

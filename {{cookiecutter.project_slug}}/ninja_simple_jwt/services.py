@@ -104,9 +104,6 @@ def change_password(
     user.save(update_fields=["password"])
     # The session that changed it stays usable; every other one ends.
     Session.objects.filter(pk=session.pk).update(password_fingerprint=password_fingerprint(user))
-    revoke(
-        Session.objects.filter(user=user).exclude(pk=session.pk),
-        Session.RevokedReason.PASSWORD_CHANGED,
-        request,
-    )
+    others = Session.objects.filter(user=user).exclude(pk=session.pk)
+    revoke(others, Session.RevokedReason.PASSWORD_CHANGED, request)
     audit("password_changed", request, session=session)
