@@ -1,9 +1,7 @@
 """System checks (``manage.py check``): the settings, the keys and ``USERNAME_FIELD``.
 
-Registered when ``NinjaSimpleJwtConfig.ready()`` imports this module. Not deploy-only: a missing
-or broken key pair breaks every sign-in, so it is reported wherever Django runs its checks. Bad
-settings (E001) are reported alone, since every other check reads them. The deploy check W002
-(``check --deploy``) warns when throttling counts in a per-process cache.
+Registered by ``NinjaSimpleJwtConfig.ready()``. Not deploy-only: a broken key pair breaks every
+sign-in. Bad settings (E001) are reported alone, since every other check reads them.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """Settings of ninja_simple_jwt: the ``NINJA_SIMPLE_JWT`` dict in Django settings.
 
 Every key is optional. ``JwtSettings`` names each key once, with its type and default; the dict
-is validated strictly (``900`` is not a timedelta, nor ``1`` a bool) on first use, not at import,
-so a bad value is reported by ``manage.py check`` as ``ninja_simple_jwt.E001`` instead of a
-traceback. The result is cached until Django's ``setting_changed`` signal fires
-(``override_settings``, pytest-django's ``settings`` fixture); see ``apps.py``.
+is validated strictly (``900`` is not a timedelta) on first use, not at import, so a bad value
+is a ``manage.py check`` error (E001), not a traceback. Cached until ``setting_changed`` fires.
 """
 
 from __future__ import annotations

@@ -15,9 +15,8 @@ from ninja_simple_jwt.keys.cache import key_cache
 
 __all__ = ["JWKS_MAX_AGE", "jwks_view"]
 
-# How long clients and shared caches may keep the JWK Set. Short: after `make_jwt_key --rotate`,
-# tokens with the new kid are issued at once, and a verifier with an older copy refuses them
-# until its copy expires.
+# How long clients and caches may keep the JWK Set. Short: after `make_jwt_key --rotate`, a
+# verifier with an older copy refuses the new kid's tokens until its copy expires.
 JWKS_MAX_AGE: Final = 300
 
 

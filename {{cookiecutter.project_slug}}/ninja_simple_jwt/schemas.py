@@ -21,10 +21,8 @@ __all__ = [
 
 
 class SignInRequest(Schema):
-    """``username`` holds the value of the ``USERNAME_FIELD`` setting's field (an e-mail...).
-
-    Generous bounds that still keep absurd input away from the hasher and the database.
-    """
+    """``username`` is the value of the ``USERNAME_FIELD`` setting's field (an e-mail...);
+    the bounds keep absurd input away from the hasher and the database."""
 
     username: str = Field(max_length=1024)
     password: str = Field(max_length=4096)

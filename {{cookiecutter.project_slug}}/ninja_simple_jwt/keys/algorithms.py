@@ -101,11 +101,8 @@ def public_key_pem(key: PublicKey) -> bytes:
 # emptied at every settings change: the same bytes are parsed once. Failures are not cached.
 @lru_cache(maxsize=16)
 def load_private_key(pem: bytes, algorithm: Algorithm) -> PrivateKey:
-    """Parse an unencrypted PEM private key.
-
-    ``ValueError`` if it is not one; ``WrongKeyKindError`` (a ``ValueError``) if the algorithm
-    cannot use it.
-    """
+    """Parse an unencrypted PEM private key: ``ValueError`` if it is not one, its subclass
+    ``WrongKeyKindError`` if the algorithm cannot use it."""
     key: PrivateKey = _checked(serialization.load_pem_private_key(pem, password=None), algorithm)
     return key
 

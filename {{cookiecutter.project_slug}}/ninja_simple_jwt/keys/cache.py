@@ -10,8 +10,8 @@ key parsing per request. One interval, ``JWT_KEY_RELOAD_INTERVAL``, bounds every
 - after a failed reload the keys in memory still verify and make the JWK Set, and signing
   answers 503 (the key may have been replaced) until the next attempt, an interval later.
 
-Times are ``time.time()``; a clock that went back counts as an interval passed. ``clear()``
-forgets everything (``make_jwt_key`` and changes of ``NINJA_SIMPLE_JWT`` or ``STORAGES`` call it).
+A clock that went back counts as an interval passed. ``clear()`` (``make_jwt_key``, a change
+of ``NINJA_SIMPLE_JWT`` or ``STORAGES``) forgets everything.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from ninja_simple_jwt.keys.reader import (
     replace_keys_hint,
 )
 
-__all__ = ["KeyCache", "KeyRing", "SigningKey", "key_cache"]
+__all__ = ["key_cache"]
 
 logger = logging.getLogger("ninja_simple_jwt")
 

@@ -1,10 +1,8 @@
 """The one reader of key material: the private key, the public key, the previous-keys document.
 
-Every read goes to storage and either returns keys that ``JWT_ALGORITHM`` can use or raises a
-``KeyMaterialError`` that names the file, what is wrong with it and how to fix it (``hint``).
-Each caller decides what an error means: the per-process key cache answers 503 (or, for the
-previous keys, logs and goes on), ``make_jwt_key`` refuses to change anything, and the system
-checks report it under their ID.
+Each read returns keys that ``JWT_ALGORITHM`` can use or raises a ``KeyMaterialError``, which
+each caller handles its way: the key cache answers 503 (or, for the previous keys, logs and goes
+on), ``make_jwt_key`` changes nothing, and the system checks report it under its ID.
 """
 
 from __future__ import annotations
