@@ -38,7 +38,8 @@ venv_for() {  # venv_for NAME REQUIREMENTS: print the cached environment's folde
 make_venv() {  # make_venv NAME REQUIREMENTS: build it unless cached; drop stale ones
     local dir stale
     dir=$(venv_for "$1" "$2")
-    if [ -x "$dir/bin/python" ] && [ -f "$dir/.complete" ]; then return 0; fi
+    # A copied or moved environment keeps its old scripts' #! lines: pip failing to start says so.
+    if [ -f "$dir/.complete" ] && "$dir/bin/pip" --version >/dev/null 2>&1; then return 0; fi
     for stale in .venvs/bench-"$1"-*; do
         [ -e "$stale" ] && [ "$stale" != "$dir" ] && rm -rf "$stale"
     done
