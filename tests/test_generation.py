@@ -386,10 +386,11 @@ def test_own_suite_passes(
 ) -> None:
     project, answers = baked
     redis_url = request.getfixturevalue("redis").url  # tests/test_cache.py needs a real Redis
+    env = project_env(REDIS_URL=redis_url, **database_env(answers, request))
     result = run(
         [project_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         project,
-        env=project_env(REDIS_URL=redis_url, **database_env(answers, request)),
+        env=env,
         timeout=600,
     )
     assert " passed" in result.stdout
@@ -397,5 +398,5 @@ def test_own_suite_passes(
     # The owners' loop against flaky tests (scripts/repeat_tests.sh), two runs of a few tests.
     path = f"{Path(project_python).parent}:{os.environ['PATH']}"
     repeat = ["bash", "scripts/repeat_tests.sh", "2", "ninja_simple_jwt/tests/test_tokens.py"]
-    looped = run([*repeat, "-k", "leeway"], project, env=project_env(PATH=path))
+    looped = run([*repeat, "-k", "leeway"], project, env={**env, "PATH": path})
     assert looped.stdout.splitlines()[-1].startswith("2 runs passed")
