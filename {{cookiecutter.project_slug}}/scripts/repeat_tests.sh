@@ -23,5 +23,7 @@ for run in $(seq 1 "$runs"); do
         echo "run $run of $runs failed"
         exit 1
     fi
+    [ -t 1 ] && printf '\rrun %d of %d passed' "$run" "$runs"  # progress, on a terminal only
 done
+[ -t 1 ] && echo
 echo "$runs runs passed: $*"
