@@ -61,7 +61,7 @@ def sign_in(request: HttpRequest, username: str, password: str) -> SignInTokens:
         audit("sign_in_failed", request, level=logging.WARNING)
         raise
     if stored is not None:
-        keep_sessions_after_rehash(user, stored)
+        keep_sessions_after_rehash(user, stored, password)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return start_session(user, request)
 

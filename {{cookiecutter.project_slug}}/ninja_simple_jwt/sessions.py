@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.hashers import check_password
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -65,10 +66,11 @@ def password_fingerprint(user: Any, stored: str | None = None) -> str:
     return hashlib.sha256(f"ninja_simple_jwt:{password}".encode()).hexdigest()
 
 
-def keep_sessions_after_rehash(user: Any, stored: str) -> None:
-    """Django re-hashed the same password at sign-in (a stronger hasher, new parameters): not
-    a new password, so the sessions of the old hash stay usable."""
-    if getattr(user, "password", stored) != stored:
+def keep_sessions_after_rehash(user: Any, stored: str, password: str) -> None:
+    """Django re-hashed ``password`` at sign-in (a stronger hasher, new parameters): not a new
+    password, so the sessions of the old hash stay usable. Only if the old hash verifies it: a
+    new password set meanwhile by another request changes the hash too, and ends them."""
+    if getattr(user, "password", stored) != stored and check_password(password, stored):
         Session.objects.filter(
             user=user, password_fingerprint=password_fingerprint(user, stored)
         ).update(password_fingerprint=password_fingerprint(user))

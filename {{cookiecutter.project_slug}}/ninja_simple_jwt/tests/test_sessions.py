@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.core.management import call_command
 from django.db import connection
@@ -291,6 +292,24 @@ def test_a_rehash_of_the_same_password_keeps_every_session(
     user.refresh_from_db()
     assert user.password != before  # re-hashed
     assert refresh(client, elsewhere["refresh"]).status_code == 200
+
+
+def test_a_password_set_during_a_sign_in_is_no_rehash(
+    client: Client, user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SECURITY.md 27: another request sets a new password after this sign-in read the stored
+    hash and before it checks the (new) password: the hash changed, but not by a re-hash, so
+    the sessions of the old password stay ended."""
+    before = sign_in(client)
+
+    def changed_meanwhile(request: Any, **credentials: Any) -> Any:
+        user.set_password(NEW_PASSWORD)
+        user.save()
+        return authenticate(request, **credentials)
+
+    monkeypatch.setattr("ninja_simple_jwt.services.authenticate", changed_meanwhile)
+    sign_in(client, NEW_PASSWORD)
+    assert_refused(refresh(client, before["refresh"]))
 
 
 def test_an_expired_session_is_refused(client: Client, user: Any) -> None:
