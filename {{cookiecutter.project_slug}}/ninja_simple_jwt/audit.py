@@ -35,12 +35,14 @@ def audit(
     request: HttpRequest | None = None,
     *,
     session: Session | None = None,
+    user_id: object = None,
     level: int = logging.INFO,
 ) -> None:
-    """Log ``event`` of ``session`` (if any), as the client of ``request``."""
+    """Log ``event`` of ``session`` (if any; else of the user ``user_id``, if known), as the
+    client of ``request``."""
     fields = {
         "event": event,
-        "user_id": None if session is None else session.user_id,
+        "user_id": user_id if session is None else session.user_id,
         "session_id": None if session is None else session.public_id,
         "client_address": client_address(request),
     }

@@ -58,7 +58,8 @@ def sign_in(request: HttpRequest, username: str, password: str) -> SignInTokens:
             if user is None or getattr(user, "is_active", True) is not True:
                 raise InvalidCredentialsError()
     except InvalidCredentialsError:
-        audit("sign_in_failed", request, level=logging.WARNING)
+        target = None if account is None else account.pk  # the owner's log names the account
+        audit("sign_in_failed", request, user_id=target, level=logging.WARNING)
         raise
     if stored is not None:
         keep_sessions_after_rehash(user, stored, password)

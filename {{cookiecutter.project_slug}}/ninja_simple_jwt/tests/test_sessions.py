@@ -570,7 +570,8 @@ def test_the_audit_trail_names_users_sessions_and_addresses_never_secrets(
         post(client, "mobile_signin", {"username": LOGIN, "password": "x"})
     user_login_failed.disconnect(failed)
     records = [record for record in caplog.records if record.name == AUDIT_LOGGER]
-    events = [record.audit["event"] for record in records]  # type: ignore[attr-defined]
+    audits = [record.audit for record in records]  # type: ignore[attr-defined]
+    events = [audit["event"] for audit in audits]
     for event in ("sign_in", "sign_in_failed", "refresh", "password_changed", "sign_out"):
         assert event in events
     assert "throttled" in events
@@ -581,6 +582,9 @@ def test_the_audit_trail_names_users_sessions_and_addresses_never_secrets(
         "session_id": claims_of(tokens["access"])["sid"],
         "client_address": "198.51.100.4",
     }
+    # A failure names the account it was against: the log is the owner's, to find an attack.
+    failed_sign_in = next(audit for audit in audits if audit["event"] == "sign_in_failed")
+    assert failed_sign_in["user_id"] == user.pk
     for secret in (tokens["access"], tokens["refresh"], newest, PASSWORD, NEW_PASSWORD):
         assert secret not in caplog.text
     assert failures  # Django's user_login_failed fired for the wrong password
