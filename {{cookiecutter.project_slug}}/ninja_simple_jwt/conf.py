@@ -78,6 +78,8 @@ class JwtSettings(BaseModel):
     JWT_REFRESH_COOKIE_NAME: CookieName = "refresh"
     JWT_REFRESH_TOKEN_LIFETIME: Lifetime = timedelta(days=30)
     JWT_ACCESS_TOKEN_LIFETIME: Lifetime = timedelta(minutes=15)
+    # A session ends this long after its sign-in, however often it is refreshed.
+    JWT_SESSION_MAX_LIFETIME: Lifetime = timedelta(days=90)
     # None: not settings.DEBUG, read when the cookie is set (see the property of that name).
     WEB_REFRESH_COOKIE_SECURE_SETTING: bool | None = Field(None, alias="WEB_REFRESH_COOKIE_SECURE")
     WEB_REFRESH_COOKIE_HTTP_ONLY: bool = True

@@ -98,12 +98,13 @@ def _tokens(session: Session, user: Any, now: datetime) -> SignInTokens:
 def start_session(user: Any, request: HttpRequest | None = None) -> SignInTokens:
     """A new session for ``user`` and its first pair of tokens."""
     user_agent = "" if request is None else request.META.get("HTTP_USER_AGENT", "")
-    now = timezone.now()
+    now, jwt_settings = timezone.now(), get_jwt_settings()
     session = Session.objects.create(
         user=user,
         created_at=now,
         last_used_at=now,
-        expires_at=now + get_jwt_settings().JWT_REFRESH_TOKEN_LIFETIME,
+        expires_at=now
+        + min(jwt_settings.JWT_REFRESH_TOKEN_LIFETIME, jwt_settings.JWT_SESSION_MAX_LIFETIME),
         user_agent=str(user_agent)[:512],
         ip_address=client_address(request),
         password_fingerprint=password_fingerprint(user),
@@ -194,7 +195,11 @@ def refresh_session(
             "previous_jti": jti,
             "rotated_at": now,
             "last_used_at": now,
-            "expires_at": now + jwt_settings.JWT_REFRESH_TOKEN_LIFETIME,
+            # Sliding, but never past the session's absolute end.
+            "expires_at": min(
+                now + jwt_settings.JWT_REFRESH_TOKEN_LIFETIME,
+                session.created_at + jwt_settings.JWT_SESSION_MAX_LIFETIME,
+            ),
         }
         # Compare and swap: only the request that still sees ``jti`` as current rotates it.
         if Session.objects.filter(pk=session.pk, refresh_jti=jti, revoked_at=None).update(

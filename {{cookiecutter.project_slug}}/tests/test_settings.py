@@ -27,6 +27,7 @@ def test_the_jwt_settings_are_the_answers_given() -> None:
     assert jwt_settings.JWT_ALGORITHM == "{{ cookiecutter.jwt_algorithm }}"
     assert jwt_settings.JWT_ACCESS_TOKEN_LIFETIME.total_seconds() == access_minutes * 60
     assert jwt_settings.JWT_REFRESH_TOKEN_LIFETIME.total_seconds() == refresh_days * 86400
+    assert jwt_settings.JWT_SESSION_MAX_LIFETIME.days == max(90, refresh_days)
     assert jwt_settings.USERNAME_FIELD == "{{ cookiecutter.login_field }}"
     assert jwt_settings.JWT_ROTATE_REFRESH_TOKENS is {{ cookiecutter.refresh_token_rotation }}
 

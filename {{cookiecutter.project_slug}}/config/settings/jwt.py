@@ -28,6 +28,9 @@ NINJA_SIMPLE_JWT = {
     # stops the refresh, but an access token already issued stays valid until it expires: the
     # access lifetime above is how long a signed-out device can still call the API.
     "JWT_REFRESH_TOKEN_LIFETIME": timedelta(days={{ cookiecutter.refresh_token_lifetime_days }}),
+    # Refreshing slides a session's end forward, but never past this long after its sign-in:
+    # a refresh token stolen from a device its owner stopped using dies by itself.
+    "JWT_SESSION_MAX_LIFETIME": timedelta(days={{ [90, cookiecutter.refresh_token_lifetime_days | int] | max }}),
 {% if cookiecutter.refresh_token_rotation %}
     # Each refresh answers a new refresh token; presenting a replaced one again (after
     # JWT_REFRESH_REUSE_GRACE, 5 s) is reuse and revokes that session.

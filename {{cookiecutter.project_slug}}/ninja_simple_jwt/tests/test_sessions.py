@@ -7,7 +7,7 @@ access tokens stay stateless. SECURITY.md 20-23 are the threats these tests turn
 import io
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -315,6 +315,28 @@ def test_a_password_set_during_a_sign_in_is_no_rehash(
 def test_an_expired_session_is_refused(client: Client, user: Any) -> None:
     tokens = sign_in(client)
     Session.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert_refused(refresh(client, tokens["refresh"]))
+
+
+def test_refreshing_never_keeps_a_session_past_its_absolute_lifetime(
+    client: Client, user: Any, change_settings: Any, clock: Any
+) -> None:
+    """SECURITY.md 28: each refresh moves the end forward, but not past the sign-in plus
+    JWT_SESSION_MAX_LIFETIME; the session list shows that end."""
+    day = timedelta(days=1)
+    change_settings(
+        JWT_REFRESH_TOKEN_LIFETIME=30 * day,
+        JWT_SESSION_MAX_LIFETIME=40 * day,
+        JWT_ROTATE_REFRESH_TOKENS=True,
+    )
+    tokens = sign_in(client)
+    ends = timezone.now() + 40 * day
+    clock.shift(29 * day)
+    tokens = refresh(client, tokens["refresh"]).json()
+    assert session_of(tokens["refresh"]).expires_at == ends  # not 30 days from now
+    listed = get_sessions(client, tokens["access"]).json()[0]["expires_at"]
+    assert datetime.fromisoformat(listed) == ends
+    clock.shift(11 * day)
     assert_refused(refresh(client, tokens["refresh"]))
 
 
