@@ -140,21 +140,18 @@ def live_session(session_id: Any) -> Session | None:
 
 
 @database_errors_as_503
-def revoke(sessions: QuerySet[Session], reason: str, request: HttpRequest | None = None) -> int:
-    """End the live sessions of ``sessions`` in one update (their refresh tokens stop working,
-    their access tokens at their expiry); how many there were."""
-    now = timezone.now()
-    live = list(sessions.filter(revoked_at=None))
-    Session.objects.filter(pk__in=[session.pk for session in live], revoked_at=None).update(
-        revoked_at=now, revoked_reason=reason
-    )
+def revoke(
+    sessions: QuerySet[Session] | Session, reason: str, request: HttpRequest | None = None
+) -> int:
+    """End ``sessions`` (a loaded one, or the live ones of a queryset) in one update: their
+    refresh tokens stop working, their access tokens at their expiry. How many it ended."""
+    live = [sessions] if isinstance(sessions, Session) else list(sessions.filter(revoked_at=None))
+    ended = Session.objects.filter(pk__in=[session.pk for session in live], revoked_at=None)
+    if not ended.update(revoked_at=timezone.now(), revoked_reason=reason):
+        return 0  # revoked meanwhile (or already): nothing to log
     for session in live:
         audit("session_revoked", request, session=session)
     return len(live)
-
-
-def _one(session: Session) -> QuerySet[Session]:
-    return Session.objects.filter(pk=session.pk)
 
 
 def _session_of_token(claims: dict[str, Any]) -> Session:
@@ -164,7 +161,7 @@ def _session_of_token(claims: dict[str, Any]) -> Session:
         raise InvalidTokenError()
     reason = _refusal(session)
     if reason is not None:
-        revoke(_one(session), reason)
+        revoke(session, reason)
         raise InvalidTokenError()
     return session
 
@@ -185,7 +182,7 @@ def refresh_session(
     if not (jwt_settings.JWT_ROTATE_REFRESH_TOKENS if rotate is None else rotate):
         if jti != session.refresh_jti:
             _reuse(session, request)
-        _one(session).update(last_used_at=now)
+        Session.objects.filter(pk=session.pk).update(last_used_at=now)
         audit("refresh", request, session=session)
         access = mint_token(user, TokenTypes.ACCESS, session_id=session.public_id)
         return Refreshed(access=access, refresh=None)
@@ -228,7 +225,7 @@ def refresh_session(
 def _reuse(session: Session, request: HttpRequest | None) -> None:
     """A replaced refresh token came back: someone else may hold the session. End it."""
     audit("refresh_reuse_detected", request, session=session, level=logging.WARNING)
-    revoke(_one(session), Session.RevokedReason.REUSE_DETECTED, request)
+    revoke(session, Session.RevokedReason.REUSE_DETECTED, request)
     raise InvalidTokenError()
 
 
@@ -239,7 +236,7 @@ def end_session(refresh_token: str, request: HttpRequest | None = None) -> None:
     if session is None:
         raise InvalidTokenError()
     audit("sign_out", request, session=session)
-    revoke(_one(session), Session.RevokedReason.SIGN_OUT, request)
+    revoke(session, Session.RevokedReason.SIGN_OUT, request)
 
 
 @database_errors_as_503
