@@ -28,8 +28,13 @@ NINJA_SIMPLE_JWT = {
     # stops the refresh, but an access token already issued stays valid until it expires: the
     # access lifetime above is how long a signed-out device can still call the API.
     "JWT_REFRESH_TOKEN_LIFETIME": timedelta(days={{ cookiecutter.refresh_token_lifetime_days }}),
+{% if cookiecutter.refresh_token_rotation %}
     # Refreshing slides a session's end forward, but never past this long after its sign-in:
     # a refresh token stolen from a device its owner stopped using dies by itself.
+{% else %}
+    # No session outlives this long after its sign-in (without rotation a refresh never
+    # extends one; this matters if you turn rotation on).
+{% endif %}
     "JWT_SESSION_MAX_LIFETIME": timedelta(days={{ [90, cookiecutter.refresh_token_lifetime_days | int] | max }}),
 {% if cookiecutter.refresh_token_rotation %}
     # Each refresh answers a new refresh token; presenting a replaced one again (after
